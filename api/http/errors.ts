@@ -1,0 +1,85 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { match } from 'path-to-regexp';
+import type {} from 'pino-http';
+import { Problem } from './problem';
+import { expressPath, type RouteSpec } from './route';
+
+const PROBLEM_JSON = 'application/problem+json';
+
+/** 405 with `Allow` for a known path and the wrong method; 404 for anything else. */
+export function unmatchedRoute(routes: Pick<RouteSpec, 'method' | 'path'>[]): RequestHandler {
+  const matchers = routes.map((r) => ({
+    method: r.method.toUpperCase(),
+    matches: match(expressPath(r.path)),
+  }));
+  return (req, _res, next) => {
+    const allowed = [...new Set(matchers.filter((m) => m.matches(req.path)).map((m) => m.method))];
+    if (allowed.length === 0) return next(new Problem(404, `No route matches ${req.method} ${req.path}`));
+    if (allowed.includes('GET')) allowed.push('HEAD');
+    next(
+      new Problem(405, `${req.method} is not allowed on ${req.path}; use ${allowed.join(', ')}`, {
+        headers: { Allow: allowed.join(', ') },
+      }),
+    );
+  };
+}
+
+// body-parser's error types, mapped to what the client did wrong.
+const BODY_ERRORS: Record<string, [number, string]> = {
+  'entity.parse.failed': [400, 'The body is not valid JSON'],
+  'entity.too.large': [413, 'The body is larger than the 100 kB limit'],
+  'encoding.unsupported': [415, 'The body uses an unsupported content encoding'],
+  'charset.unsupported': [415, 'The body uses an unsupported charset; send UTF-8'],
+  'request.aborted': [400, 'The request was aborted while its body was read'],
+  'request.size.invalid': [400, 'The body is shorter than its Content-Length'],
+  'stream.encoding.set': [400, 'The body could not be read'],
+};
+
+/**
+ * Renders every error as RFC 9457 problem+json. Expected failures arrive as Problems; anything else
+ * is our fault: logged in full, answered with a generic 500 that leaks no stack, SQL or host name.
+ */
+export function problemHandler(): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let problem: Problem;
+    const bodyError = typeof err?.type === 'string' ? BODY_ERRORS[err.type] : undefined;
+    if (err instanceof Problem) {
+      problem = err;
+    } else if (bodyError) {
+      problem = new Problem(bodyError[0], bodyError[1]);
+    } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500 && err.expose) {
+      problem = new Problem(err.status, String(err.message));
+    } else if (isUnavailable(err)) {
+      req.log?.error({ err }, 'Dependency unavailable');
+      problem = new Problem(503, 'A service Troupe depends on is unavailable; try again shortly', {
+        headers: { 'Retry-After': '5' },
+      });
+    } else {
+      req.log?.error({ err }, 'Unhandled error');
+      problem = new Problem(500, 'An unexpected error occurred; quote the request id when reporting it');
+    }
+    if (res.headersSent) return;
+    if (problem.options.headers) res.set(problem.options.headers);
+    res
+      .status(problem.status)
+      .type(PROBLEM_JSON)
+      .send(JSON.stringify(problem.body(req.originalUrl.split('?')[0] ?? '/', req.id as string | undefined)));
+  };
+}
+
+// Temporal or MySQL not reachable: the client can retry, so say 503 rather than 500.
+function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: string; cause?: unknown } | undefined;
+  if (!e) return false;
+  const unavailableCodes = [
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EHOSTUNREACH',
+    'PROTOCOL_CONNECTION_LOST',
+  ];
+  if (typeof e.code === 'string' && unavailableCodes.includes(e.code)) return true;
+  // gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) from the Temporal client.
+  if (e.code === 14 || e.code === 4) return true;
+  return e.cause ? isUnavailable(e.cause) : false;
+}

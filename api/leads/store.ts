@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db } from '../../db';
+import { fromJson } from '../../db';
+import type { LeadStatus } from '../../workflows/lead/shared';
+import { leadWorkflowId } from '../../workflows/lead/shared';
+import { decodeCursor, encodeCursor } from '../http/cursor';
+import type { CreateLead, LeadView } from './schemas';
+
+/** A lead's id is derived from its email, so the same person is one lead however often they are posted. */
+export const leadIdFor = (email: string) =>
+  `ld_${createHash('sha256').update(email).digest('hex').slice(0, 24)}`;
+
+/** Inserts the lead as NEW unless it exists; `created` tells which. The unique key decides races. */
+export async function insertLead(db: Db, id: string, lead: CreateLead): Promise<{ created: boolean }> {
+  const result = await db
+    .insertInto('leads')
+    .ignore()
+    .values({
+      id,
+      email: lead.email,
+      name: lead.name,
+      company: lead.company,
+      title: lead.title ?? null,
+      linkedin_url: lead.linkedinUrl ?? null,
+      website: lead.website ?? null,
+      notify_email: lead.notifyEmail ?? null,
+      status: 'NEW',
+      workflow_id: leadWorkflowId(id),
+      research: null,
+      analysis: null,
+    })
+    .executeTakeFirst();
+  return { created: Number(result.numInsertedOrUpdatedRows ?? 0) === 1 };
+}
+
+function leadQuery(db: Db) {
+  return db
+    .selectFrom('leads')
+    .leftJoin('mail_deliveries', (join) =>
+      join.on('mail_deliveries.message_key', '=', sql<string>`CONCAT('lead-report:', leads.id)`),
+    )
+    .selectAll('leads')
+    .select([
+      'mail_deliveries.recipient as report_to',
+      'mail_deliveries.sent_at as report_sent_at',
+      'mail_deliveries.message_id as report_message_id',
+      'mail_deliveries.transport as report_transport',
+    ]);
+}
+type LeadRow = NonNullable<Awaited<ReturnType<ReturnType<typeof leadQuery>['executeTakeFirst']>>>;
+
+function toView(row: LeadRow): LeadView {
+  return {
+    id: row.id,
+    workflowId: row.workflow_id,
+    status: row.status as LeadStatus,
+    name: row.name,
+    email: row.email,
+    company: row.company,
+    title: row.title,
+    linkedinUrl: row.linkedin_url,
+    website: row.website,
+    notifyEmail: row.notify_email,
+    research: fromJson(row.research),
+    analysis: fromJson(row.analysis),
+    report:
+      row.report_to && row.report_sent_at
+        ? {
+            sentTo: row.report_to,
+            sentAt: row.report_sent_at.toISOString(),
+            messageId: row.report_message_id ?? '',
+            transport: row.report_transport as 'smtp' | 'outbox',
+          }
+        : null,
+    error: row.error_type ? { type: row.error_type, message: row.error_message ?? '' } : null,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export async function findLead(db: Db, id: string): Promise<LeadView | undefined> {
+  const row = await leadQuery(db).where('leads.id', '=', id).executeTakeFirst();
+  return row && toView(row);
+}
+
+/** Newest first, keyset-paginated on (created_at, id) so pages stay stable while leads arrive. */
+export async function listLeads(
+  db: Db,
+  options: { status?: LeadStatus; limit: number; cursor?: string },
+): Promise<{ items: LeadView[]; nextCursor: string | null }> {
+  let query = leadQuery(db)
+    .orderBy('leads.created_at', 'desc')
+    .orderBy('leads.id', 'desc')
+    .limit(options.limit + 1);
+  if (options.status) query = query.where('leads.status', '=', options.status);
+  if (options.cursor) {
+    const [createdAt, id] = decodeCursor(options.cursor);
+    const at = new Date(createdAt);
+    query = query.where((eb) =>
+      eb.or([
+        eb('leads.created_at', '<', at),
+        eb.and([eb('leads.created_at', '=', at), eb('leads.id', '<', id)]),
+      ]),
+    );
+  }
+  const rows = await query.execute();
+  const page = rows.slice(0, options.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toView),
+    nextCursor:
+      rows.length > options.limit && last ? encodeCursor([last.created_at.toISOString(), last.id]) : null,
+  };
+}

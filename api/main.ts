@@ -1,0 +1,44 @@
+// `npm run api`: serves the HTTP API until SIGINT/SIGTERM, then finishes in-flight requests and exits.
+import { connectClient } from '../clients/temporal';
+import { runMain } from '../config/entrypoint';
+import { openDatabase } from '../db/migrate';
+import { createApp } from './app';
+
+runMain('api', async (config, logger) => {
+  const db = await openDatabase(config);
+  const temporal = await connectClient(config, logger);
+  const app = createApp({ config, db, temporal, logger });
+
+  const server = app.listen(config.http.port, () => {
+    logger.info(
+      { url: `http://localhost:${config.http.port}`, docs: `http://localhost:${config.http.port}/docs` },
+      'API listening',
+    );
+  });
+  server.on('error', (err) => {
+    logger.fatal({ err }, 'API could not listen');
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'Stopping: no new connections; finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.warn('In-flight requests did not finish in time; closing them');
+      server.closeAllConnections();
+    }, config.shutdownGraceSeconds * 1000).unref();
+    server.close(async () => {
+      clearTimeout(force);
+      await temporal.connection.close();
+      await db.destroy();
+      logger.info('API stopped');
+      process.exit(0);
+    });
+    // Keep-alive connections with no request in flight would hold close() open.
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+});

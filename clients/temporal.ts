@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import type { SearchAttributeType } from '@temporalio/common';
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import { temporal } from '@temporalio/proto';
+import { type Config, temporalAddress } from '../config';
+import type { Logger } from '../observability/logger';
+import { LeadStatusAttribute } from '../workflows/lead/shared';
+
+/** Every custom search attribute a Troupe workflow upserts; registered at start-up. */
+export const SEARCH_ATTRIBUTES: SearchAttributeKey<SearchAttributeType>[] = [LeadStatusAttribute];
+
+/** Address, TLS / mTLS and API key from configuration; shared by the client and the worker's native connection. */
+export function connectionOptions(config: Config): { address: string; tls?: TLSConfig; apiKey?: string } {
+  const { tls, apiKey } = config.temporal;
+  const read = (path?: string) => (path ? readFileSync(path) : undefined);
+  const crt = read(tls?.certPath);
+  const key = read(tls?.keyPath);
+  return {
+    address: temporalAddress(config),
+    ...(apiKey && { apiKey }),
+    ...(tls && {
+      tls: {
+        serverNameOverride: tls.serverName,
+        serverRootCACertificate: read(tls.caPath),
+        ...(crt && key && { clientCertPair: { crt, key } }),
+      },
+    }),
+  };
+}
+
+/** Connects, retrying while the server is still coming up (compose, npm start) for up to `waitMs`. */
+export async function connectClient(config: Config, logger: Logger, waitMs = 60_000): Promise<Client> {
+  const connection = await retryUntil(waitMs, logger, `Temporal at ${temporalAddress(config)}`, () =>
+    Connection.connect({ ...connectionOptions(config), connectTimeout: 5_000 }),
+  );
+  return new Client({ connection, namespace: config.temporal.namespace });
+}
+
+export async function retryUntil<T>(
+  waitMs: number,
+  logger: Logger,
+  what: string,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (Date.now() + delay > deadline) throw err;
+      logger.warn({ err: (err as Error).message }, `Waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/**
+ * Registers missing custom search attributes. The dev server gets them on its command line; a
+ * self-hosted cluster gets them here; Temporal Cloud refuses the call, so there they must be added
+ * once with `tcld` or the Cloud UI, and we only warn.
+ */
+export async function ensureSearchAttributes(client: Client, logger: Logger): Promise<void> {
+  const { namespace } = client.options;
+  const operator = client.connection.operatorService;
+  try {
+    const existing = await operator.listSearchAttributes({ namespace });
+    const known = new Set(Object.keys(existing.customAttributes ?? {}));
+    const missing = SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
+    if (missing.length === 0) return;
+    await operator.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_VALUE_TYPES[key.type]])),
+    });
+    logger.info({ added: missing.map((k) => k.name) }, 'Registered search attributes');
+  } catch (err) {
+    logger.warn(
+      { err: (err as Error).message, attributes: SEARCH_ATTRIBUTES.map((k) => k.name) },
+      'Could not check or register search attributes; add them to the namespace by hand',
+    );
+  }
+}
+
+const { IndexedValueType } = temporal.api.enums.v1;
+const INDEXED_VALUE_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
+  TEXT: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  DOUBLE: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  BOOL: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  DATETIME: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  KEYWORD_LIST: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};

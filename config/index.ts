@@ -1,0 +1,163 @@
+import { z } from 'zod';
+
+/** Raised when the environment cannot make a valid configuration; the message names every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+// `.env` files and shells often leave a variable set but empty; treat that as unset so defaults apply.
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
+  z.preprocess((value) => (value === '' || value === undefined ? fallback : value), schema);
+
+const port = z.coerce.number().int().min(1).max(65535);
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}` },
+  );
+const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233');
+// Accepts a bare address or a display-name form such as `Troupe <troupe@example.com>`.
+const mailbox = z
+  .string()
+  .regex(/^(?:[^<>]*<\s*[^\s@<>]+@[^\s@<>]+\s*>|[^\s@<>]+@[^\s@<>]+)$/, 'must be an email address');
+const positiveInt = z.coerce.number().int().positive();
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const schema = z
+  .object({
+    NODE_ENV: withDefault(z.enum(['development', 'production', 'test']), 'development'),
+    LOG_LEVEL: withDefault(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+    LOG_FORMAT: withDefault(z.enum(['json', 'pretty']), 'json'),
+    PORT: withDefault(port, 3000),
+    DATA_DIR: withDefault(z.string().min(1), 'data'),
+
+    MYSQL_URL: withDefault(url(['mysql']), 'mysql://root@127.0.0.1:3306/troupe'),
+
+    TEMPORAL_ADDRESS: optional(hostPort),
+    TEMPORAL_NAMESPACE: withDefault(z.string().min(1), 'default'),
+    TEMPORAL_TASK_QUEUE: withDefault(z.string().min(1), 'troupe'),
+    TEMPORAL_DEV_SERVER_PORT: withDefault(port, 7233),
+    TEMPORAL_UI_PORT: withDefault(port, 8233),
+    TEMPORAL_API_KEY: optional(z.string().min(1)),
+    TEMPORAL_TLS: optional(flag),
+    TEMPORAL_TLS_CERT_PATH: optional(z.string().min(1)),
+    TEMPORAL_TLS_KEY_PATH: optional(z.string().min(1)),
+    TEMPORAL_TLS_CA_PATH: optional(z.string().min(1)),
+    TEMPORAL_TLS_SERVER_NAME: optional(z.string().min(1)),
+    TEMPORAL_CLI: optional(z.string().min(1)),
+    WORKFLOW_BUNDLE_PATH: optional(z.string().min(1)),
+
+    TAVILY_API_KEY: optional(z.string().min(1)),
+    TAVILY_BASE_URL: withDefault(url(['http', 'https']), 'https://api.tavily.com'),
+    GROQ_API_KEY: optional(z.string().min(1)),
+    GROQ_BASE_URL: withDefault(url(['http', 'https']), 'https://api.groq.com'),
+    GROQ_MODEL: withDefault(z.string().min(1), 'llama-3.3-70b-versatile'),
+
+    SMTP_URL: optional(url(['smtp', 'smtps'])),
+    MAIL_FROM: withDefault(mailbox, 'Troupe <troupe@localhost>'),
+    LEAD_REPORT_TO: optional(mailbox),
+    OUTBOX_DIR: optional(z.string().min(1)),
+
+    SHUTDOWN_GRACE_SECONDS: withDefault(positiveInt, 25),
+    MIGRATE_ON_START: withDefault(flag, 'true'),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
+      const missing = env.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'mTLS needs both a certificate and a key path',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
+  http: { port: number };
+  dataDir: string;
+  mysql: { url: string; migrateOnStart: boolean };
+  temporal: {
+    /** Unset means "start the embedded dev server" (npm start) on `devServer.port`. */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    devServer: { port: number; uiPort: number; cliPath?: string };
+    workflowBundlePath?: string;
+    apiKey?: string;
+    tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
+  };
+  tavily: { apiKey?: string; baseUrl: string };
+  groq: { apiKey?: string; baseUrl: string; model: string };
+  mail: { smtpUrl?: string; from: string; leadReportTo: string; outboxDir: string };
+  shutdownGraceSeconds: number;
+}
+
+/** Reads and validates the environment once, at start-up. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const env = parsed.data;
+  return {
+    env: env.NODE_ENV,
+    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
+    http: { port: env.PORT },
+    dataDir: env.DATA_DIR,
+    mysql: { url: env.MYSQL_URL, migrateOnStart: env.MIGRATE_ON_START },
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      devServer: {
+        port: env.TEMPORAL_DEV_SERVER_PORT,
+        uiPort: env.TEMPORAL_UI_PORT,
+        cliPath: env.TEMPORAL_CLI,
+      },
+      workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
+      apiKey: env.TEMPORAL_API_KEY,
+      // An API key (Temporal Cloud) or any certificate implies TLS unless TEMPORAL_TLS=false says otherwise.
+      tls:
+        (env.TEMPORAL_TLS ??
+        Boolean(env.TEMPORAL_API_KEY || env.TEMPORAL_TLS_CERT_PATH || env.TEMPORAL_TLS_CA_PATH))
+          ? {
+              certPath: env.TEMPORAL_TLS_CERT_PATH,
+              keyPath: env.TEMPORAL_TLS_KEY_PATH,
+              caPath: env.TEMPORAL_TLS_CA_PATH,
+              serverName: env.TEMPORAL_TLS_SERVER_NAME,
+            }
+          : undefined,
+    },
+    tavily: { apiKey: env.TAVILY_API_KEY, baseUrl: env.TAVILY_BASE_URL },
+    groq: { apiKey: env.GROQ_API_KEY, baseUrl: env.GROQ_BASE_URL, model: env.GROQ_MODEL },
+    mail: {
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM,
+      // Reports go to the service's own mailbox unless someone is named.
+      leadReportTo: env.LEAD_REPORT_TO ?? env.MAIL_FROM,
+      outboxDir: env.OUTBOX_DIR ?? `${env.DATA_DIR}/outbox`,
+    },
+    shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
+  };
+}
+
+/** The Temporal address processes connect to: the configured cluster, or the local dev server. */
+export function temporalAddress(config: Config): string {
+  return config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
+}
+
+/** Every variable the service reads; `.env.example` and docker-compose are tested against it. */
+export const ENV_VARIABLES = Object.keys(schema.shape) as (keyof Env)[];

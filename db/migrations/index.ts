@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as m001 from './001_leads';
+
+// Listed statically so the same set runs from TypeScript sources, compiled JS and tests alike.
+export const migrations: Record<string, Migration> = {
+  '001_leads': m001,
+};

@@ -1,0 +1,23 @@
+import { DefaultLogger, type LogEntry, type LogLevel, Runtime } from '@temporalio/worker';
+import type { Logger } from './logger';
+
+const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/** Routes the SDK's own logs, workflow logs (`log` from @temporalio/workflow) and activity logs to pino. */
+export function temporalLogger(logger: Logger): DefaultLogger {
+  const level = (Object.keys(LEVELS) as LogLevel[]).find((l) => LEVELS[l] === logger.level) ?? 'INFO';
+  return new DefaultLogger(level, ({ level, message, meta }: LogEntry) =>
+    logger[LEVELS[level]](meta ?? {}, message),
+  );
+}
+
+/** Installs the process-wide Temporal runtime once, before any worker or native connection is made. */
+export function installTemporalRuntime(logger: Logger): void {
+  Runtime.install({ logger: temporalLogger(logger) });
+}

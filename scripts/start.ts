@@ -1,0 +1,142 @@
+// `npm start`: the whole of Troupe on one machine. Starts the Temporal dev server (unless
+// TEMPORAL_ADDRESS names one), migrates MySQL, starts the worker and the API as child processes with
+// prefixed logs, prints where everything is, and stops it all on Ctrl-C.
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { type Config, ConfigError, loadConfig } from '../config';
+import { openDatabase } from '../db/migrate';
+import { type DevServer, startDevServer } from './dev-server';
+import { ensureTemporalCli } from './temporal-cli';
+
+const COLORS = { temporal: 35, worker: 36, api: 32, start: 33 } as const;
+type Name = keyof typeof COLORS;
+const tty = process.stdout.isTTY;
+const prefix = (name: Name) => (tty ? `\x1b[${COLORS[name]}m[${name}]\x1b[0m` : `[${name}]`);
+const say = (name: Name, line: string) => process.stdout.write(`${prefix(name)} ${line}\n`);
+
+function spawnPart(name: Name, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: path.resolve(__dirname, '..'),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: Ctrl-C reaches only this supervisor, which stops the parts in order.
+    detached: true,
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream }).on('line', (line) => say(name, line));
+  }
+  return child;
+}
+
+async function waitForReady(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function main(): Promise<void> {
+  try {
+    process.loadEnvFile();
+  } catch {
+    // No .env file.
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const started = Date.now();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
+    ...(tty && { FORCE_COLOR: '1' }),
+  };
+  const children: { name: Name; child: ChildProcess }[] = [];
+  let devServer: DevServer | undefined;
+  let stopping = false;
+
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('start', 'Stopping…');
+    // API first (stop taking work), then the worker (drain), then the server they talk to.
+    for (const { child } of [...children].reverse()) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+      }
+    }
+    await devServer?.stop();
+    say('start', 'Stopped.');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    if (!config.temporal.address) {
+      const cli = ensureTemporalCli((line) => say('start', line));
+      const { port, uiPort } = config.temporal.devServer;
+      devServer = await startDevServer({
+        cli,
+        port,
+        uiPort,
+        dbFile: path.resolve(config.dataDir, 'temporal.db'),
+        namespace: config.temporal.namespace,
+        // Its shutdown chatter is noise once we are stopping.
+        output: (line) => stopping || say('temporal', line),
+      });
+      env.TEMPORAL_ADDRESS = devServer.address;
+      say('start', `Temporal dev server on ${devServer.address} (state in ${config.dataDir}/temporal.db)`);
+    }
+
+    const db = await openDatabase(config);
+    await db.destroy();
+    // Migrations ran once here; the parts need not race to do it again.
+    env.MIGRATE_ON_START = 'false';
+
+    for (const [name, entry] of [
+      ['worker', 'worker/main.ts'],
+      ['api', 'api/main.ts'],
+    ] as const) {
+      const child = spawnPart(name, entry, env);
+      children.push({ name, child });
+      child.on('exit', (code, signal) => {
+        if (stopping) return;
+        say('start', `${name} exited (${signal ?? code}); stopping everything`);
+        void stopAll(1);
+      });
+    }
+
+    const api = `http://localhost:${config.http.port}`;
+    await waitForReady(`${api}/readyz`, 120_000);
+    const ui = devServer?.uiUrl
+      ? `${devServer.uiUrl}/namespaces/${config.temporal.namespace}/workflows`
+      : "your Temporal cluster's Web UI";
+    say('start', `Troupe is ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    say('start', `  API     ${api}/api/v1`);
+    say('start', `  Docs    ${api}/docs`);
+    say('start', `  Web UI  ${ui}`);
+    say('start', 'Press Ctrl-C to stop.');
+  } catch (err) {
+    say('start', `Could not start: ${(err as Error).message}`);
+    await stopAll(1);
+  }
+}
+
+void main();

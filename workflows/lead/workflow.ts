@@ -1,0 +1,101 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  proxyActivities,
+  setHandler,
+  TimeoutFailure,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { LeadActivities } from '../../activities/lead';
+import {
+  type LeadFailure,
+  type LeadState,
+  type LeadStatus,
+  LeadStatusAttribute,
+  type LeadWorkflowInput,
+  leadStateQuery,
+  RESEARCH_FACETS,
+} from './shared';
+
+// MySQL bookkeeping must eventually succeed: retry until the database is back.
+const bookkeeping = proxyActivities<LeadActivities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+// Calls to Tavily, Groq and SMTP: bounded retries with backoff; 401/403 and bad input are
+// non-retryable (the activities say so), and a 429's Retry-After sets the next delay.
+const external = proxyActivities<LeadActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
+  scheduleToCloseTimeout: '15 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 8,
+  },
+});
+
+/**
+ * The Lead actor: NEW → ENRICHING → ENRICHED → COMPLETED, or FAILED with a reason.
+ * One run per lead (its id is the workflow id), so a lead is enriched and reported once.
+ */
+export async function leadWorkflow(lead: LeadWorkflowInput): Promise<LeadState> {
+  const state: LeadState = { status: 'NEW' };
+  setHandler(leadStateQuery, () => state);
+
+  const moveTo = async (status: LeadStatus, patch: Omit<LeadState, 'status'> = {}) => {
+    // MySQL first: the API serves it, and it refuses transitions that would repeat finished work.
+    await bookkeeping.recordLeadStatus({ leadId: lead.id, status, ...patch });
+    Object.assign(state, patch, { status });
+    upsertSearchAttributes([{ key: LeadStatusAttribute, value: status }]);
+    log.info('Lead status changed', { leadId: lead.id, status });
+  };
+
+  try {
+    await moveTo('ENRICHING');
+  } catch (err) {
+    if (isFailureOfType(err, 'LeadTransitionRefused')) {
+      log.warn('Lead was already processed; not enriching it again', { leadId: lead.id });
+      return state;
+    }
+    throw err;
+  }
+
+  let step = 'research';
+  try {
+    const [profile, website, news] = await Promise.all(
+      RESEARCH_FACETS.map((facet) => external.researchLead({ lead, facet })),
+    );
+    const research = { profile, website, news } as NonNullable<LeadState['research']>;
+
+    step = 'analysis';
+    const analysis = await external.analyseLead({ lead, research });
+    await moveTo('ENRICHED', { research, analysis });
+
+    step = 'report';
+    const delivery = await external.sendLeadReport({ lead, research, analysis });
+    await moveTo('COMPLETED', { delivery });
+  } catch (err) {
+    const error = describeFailure(step, err);
+    log.error('Lead enrichment failed', { leadId: lead.id, ...error });
+    await moveTo('FAILED', { error });
+  }
+  return state;
+}
+
+function isFailureOfType(err: unknown, type: string): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === type;
+}
+
+function describeFailure(step: string, err: unknown): LeadFailure {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  if (cause instanceof ApplicationFailure)
+    return { step, type: cause.type ?? 'Error', message: cause.message };
+  if (cause instanceof TimeoutFailure) {
+    return { step, type: 'Timeout', message: `gave up after retries (${cause.timeoutType} timeout)` };
+  }
+  return { step, type: 'Error', message: cause instanceof Error ? cause.message : String(cause) };
+}
