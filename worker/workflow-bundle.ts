@@ -55,7 +55,7 @@ export function sourceHash(): string {
 }
 
 // Webpack's info output is noise at start-up; keep its warnings and errors.
-function quietWebpack(logger: Logger) {
+export function quietWebpack(logger: Pick<Logger, 'warn' | 'error'>) {
   const forward = (level: 'warn' | 'error') => (message: string, meta?: object) =>
     logger[level](meta ?? {}, message);
   const drop = () => {};

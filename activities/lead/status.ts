@@ -31,7 +31,10 @@ export function createLeadStatusActivities(db: Db) {
           updated_at: new Date(),
           ...(research && { research: toJson(research) }),
           ...(analysis && { analysis: toJson(analysis), score: analysis.score }),
-          ...(error && { error_type: error.type, error_message: error.message.slice(0, 2000) }),
+          ...(error && {
+            error_type: error.type,
+            error_message: `${error.step}: ${error.message}`.slice(0, 2000),
+          }),
         })
         .where('id', '=', leadId)
         .where('status', 'in', ALLOWED_FROM[status])

@@ -81,10 +81,16 @@ export const validationProblem = (errors: FieldError[]) =>
 
 export const notFound = (what: string) => new Problem(404, `${what} was not found`);
 
-/** zod issues → field errors with a readable location. */
+/** zod issues → field errors with a readable location (`body.email`) and wording a client can act on. */
 export function fieldErrors(location: string, error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    field: [location, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const field = [location, ...issue.path.map(String)].join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: `${field}.${key}`, message: 'is not a known field' }));
+    }
+    if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+      return [{ field, message: 'is required' }];
+    }
+    return [{ field, message: issue.message }];
+  });
 }

@@ -1,0 +1,45 @@
+import { ConfigError, loadConfig } from '../config';
+
+describe('configuration', () => {
+  it('has working defaults for a laptop', () => {
+    const config = loadConfig({});
+    expect(config.http.port).toBe(3000);
+    expect(config.mysql.url).toBe('mysql://root@127.0.0.1:3306/troupe');
+    expect(config.temporal.address).toBeUndefined();
+    expect(config.temporal.namespace).toBe('default');
+    expect(config.mail.leadReportTo).toBe('Troupe <troupe@localhost>');
+    expect(config.tavily.apiKey).toBeUndefined();
+  });
+
+  it('treats empty variables (as .env files leave them) as unset', () => {
+    const config = loadConfig({ PORT: '', TAVILY_API_KEY: '', TEMPORAL_ADDRESS: '' });
+    expect(config.http.port).toBe(3000);
+    expect(config.tavily.apiKey).toBeUndefined();
+    expect(config.temporal.address).toBeUndefined();
+  });
+
+  it.each([
+    ['PORT', 'eighty', 'PORT'],
+    ['PORT', '70000', 'PORT'],
+    ['MYSQL_URL', 'postgres://localhost/troupe', 'MYSQL_URL'],
+    ['TEMPORAL_ADDRESS', 'http://temporal:7233', 'TEMPORAL_ADDRESS'],
+    ['SMTP_URL', 'mail.example.com', 'SMTP_URL'],
+    ['MAIL_FROM', 'nobody', 'MAIL_FROM'],
+    ['TEMPORAL_TLS_CERT_PATH', '/etc/certs/client.pem', 'TEMPORAL_TLS_KEY_PATH'],
+  ])('refuses %s=%s and names %s', (name, value, named) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${named}: `));
+  });
+
+  it('lists every bad variable at once', () => {
+    const attempt = () => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' });
+    expect(attempt).toThrow(/\n {2}PORT: /);
+    expect(attempt).toThrow(/\n {2}LOG_LEVEL: /);
+  });
+
+  it('turns on TLS for Temporal Cloud API keys', () => {
+    const config = loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'key' });
+    expect(config.temporal.tls).toBeDefined();
+    expect(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }).temporal.tls).toBeUndefined();
+  });
+});

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { createApp } from '../../api/app';
+import { type Config, loadConfig } from '../../config';
+import { createDb, type Db } from '../../db';
+import { activityDependencies } from '../../worker/dependencies';
+import { createWorker } from '../../worker/worker';
+
+export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+// The SDK's own logs (worker state changes) only when asked for; each test file gets its own runtime.
+try {
+  Runtime.install({ logger: new DefaultLogger(process.env.TEST_LOG_LEVEL ? 'INFO' : 'ERROR') });
+} catch {
+  // Already installed in this process.
+}
+
+/** Environment for a test process: the run's MySQL database and Temporal server, a private task queue. */
+export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string | undefined> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    MYSQL_URL: process.env.TEST_MYSQL_URL,
+    MIGRATE_ON_START: 'false',
+    TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    MAIL_FROM: 'Troupe <troupe@troupe.test>',
+    LEAD_REPORT_TO: 'sales@troupe.test',
+    ...overrides,
+  };
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+export interface Troupe {
+  url: string;
+  config: Config;
+  env: Record<string, string>;
+  client: Client;
+  db: Db;
+  worker?: Worker;
+  stopWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts an in-process worker (unless `worker: false`) and the API on a free port, against real servers. */
+export async function startTroupe(
+  options: { env?: Record<string, string | undefined>; worker?: boolean } = {},
+): Promise<Troupe> {
+  const env = testEnv(options.env);
+  const config = loadConfig(env);
+  const db = createDb(config.mysql.url);
+  const client = new Client({
+    connection: await Connection.connect({ address: config.temporal.address }),
+    namespace: config.temporal.namespace,
+  });
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  if (options.worker !== false) {
+    nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+    worker = await createWorker({
+      connection: nativeConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      deps: activityDependencies(config, db, silentLogger),
+      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' },
+      shutdownGraceSeconds: 2,
+    });
+    running = worker.run();
+  }
+
+  const app = createApp({ config, db, temporal: client, logger: silentLogger });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const stopWorker = async () => {
+    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await nativeConnection?.close();
+    nativeConnection = undefined;
+  };
+  return {
+    url,
+    config,
+    env,
+    client,
+    db,
+    worker,
+    stopWorker,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await stopWorker();
+      await client.connection.close();
+      await db.destroy();
+    },
+  };
+}
+
+/** Retries an assertion until it passes or the time is up; the last failure is what the test reports. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  }
+}
+
+export interface JsonResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** fetch with JSON in and out, for talking to the API under test. */
+export async function http<T = any>(
+  url: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+): Promise<JsonResponse<T>> {
+  const hasBody = init.body !== undefined || init.raw !== undefined;
+  const response = await fetch(url, {
+    method: init.method ?? (hasBody ? 'POST' : 'GET'),
+    headers: { ...(init.body !== undefined && { 'content-type': 'application/json' }), ...init.headers },
+    body: init.raw ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // Not JSON: the test sees the text.
+  }
+  return { status: response.status, headers: response.headers, body: body as T };
+}
+
+let counter = 0;
+/** A lead body with a unique email, so tests never collide in the shared database. */
+export function newLead(overrides: Record<string, unknown> = {}) {
+  counter++;
+  const tag = `${Date.now().toString(36)}${counter}${Math.random().toString(36).slice(2, 6)}`;
+  return {
+    name: 'Grace Hopper',
+    email: `grace.${tag}@navy.example`,
+    company: 'US Navy',
+    title: 'Rear Admiral',
+    linkedinUrl: 'https://www.linkedin.com/in/grace-hopper',
+    website: 'https://navy.example',
+    ...overrides,
+  };
+}
