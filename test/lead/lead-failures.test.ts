@@ -116,7 +116,8 @@ describe('lead failures: retried when transient, FAILED with a reason when not',
     expect(lead.status).toBe('COMPLETED');
     const calls = groq.requestsTo(CHAT).slice(before);
     expect(calls).toHaveLength(2);
-    const messages = (calls[1]?.body as { messages: { role: string; content: string }[] }).messages;
+    const repair = calls[1]?.body as { messages: { role: string; content: string }[] } | undefined;
+    const messages = repair?.messages ?? [];
     expect(messages.at(-2)).toEqual({
       role: 'assistant',
       content: JSON.stringify({ score: 'very high', reasons: [] }),

@@ -117,6 +117,7 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000,
   }
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: tests assert on response bodies field by field
 export interface JsonResponse<T = any> {
   status: number;
   headers: Headers;
@@ -124,6 +125,7 @@ export interface JsonResponse<T = any> {
 }
 
 /** fetch with JSON in and out, for talking to the API under test. */
+// biome-ignore lint/suspicious/noExplicitAny: as above
 export async function http<T = any>(
   url: string,
   init: { method?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
