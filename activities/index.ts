@@ -1,8 +1,11 @@
 import type { GroqSettings } from '../clients/groq';
 import type { Mailer } from '../clients/mailer';
+import type { PaymentGateway } from '../clients/payment-gateway';
 import type { TavilyClient } from '../clients/tavily';
 import type { Db } from '../db';
+import { createBookingActivities } from './booking';
 import { createLeadActivities } from './lead';
+import { createPaymentActivities } from './payment';
 
 /** Everything activities touch, built once by the worker (or a test) and passed in. */
 export interface ActivityDeps {
@@ -12,6 +15,7 @@ export interface ActivityDeps {
   leadReportTo: string;
   tavily?: TavilyClient;
   groq?: GroqSettings;
+  paymentGateway: PaymentGateway;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -22,6 +26,8 @@ export function createActivities(deps: ActivityDeps) {
       tavily: deps.tavily,
       groq: deps.groq,
     }),
+    ...createBookingActivities({ db: deps.db, mail }),
+    ...createPaymentActivities({ db: deps.db, gateway: deps.paymentGateway }),
   };
 }
 

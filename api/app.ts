@@ -1,6 +1,7 @@
 import express from 'express';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
+import { bookingRoutes } from './bookings/routes';
 import type { ApiDeps } from './deps';
 import { healthRoutes } from './health';
 import { problemHandler, unmatchedRoute } from './http/errors';
@@ -8,9 +9,17 @@ import { jsonBody, requestId } from './http/middleware';
 import { mountRoute, type RouteSpec } from './http/route';
 import { leadRoutes } from './leads/routes';
 import { openApiDocument } from './openapi';
+import { paymentRoutes } from './payments/routes';
+import { showRoutes } from './shows/routes';
 
 export function apiRoutes(deps: ApiDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...leadRoutes(deps)];
+  return [
+    ...healthRoutes(deps),
+    ...leadRoutes(deps),
+    ...showRoutes(deps),
+    ...bookingRoutes(deps),
+    ...paymentRoutes(deps),
+  ];
 }
 
 /** The Express app: request ids and logs, JSON bodies, the routes, their docs, then problem+json errors. */

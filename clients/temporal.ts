@@ -5,10 +5,16 @@ import type { SearchAttributeKey } from '@temporalio/common/lib/search-attribute
 import { temporal } from '@temporalio/proto';
 import { type Config, temporalAddress } from '../config';
 import type { Logger } from '../observability/logger';
+import { BookingStatusAttribute } from '../workflows/booking/shared';
 import { LeadStatusAttribute } from '../workflows/lead/shared';
+import { PaymentStatusAttribute } from '../workflows/payment/shared';
 
 /** Every custom search attribute a Troupe workflow upserts; registered at start-up. */
-export const SEARCH_ATTRIBUTES: SearchAttributeKey<SearchAttributeType>[] = [LeadStatusAttribute];
+export const SEARCH_ATTRIBUTES: SearchAttributeKey<SearchAttributeType>[] = [
+  LeadStatusAttribute,
+  BookingStatusAttribute,
+  PaymentStatusAttribute,
+];
 
 /** Address, TLS / mTLS and API key from configuration; shared by the client and the worker's native connection. */
 export function connectionOptions(config: Config): { address: string; tls?: TLSConfig; apiKey?: string } {

@@ -66,6 +66,12 @@ const schema = z
     LEAD_REPORT_TO: optional(mailbox),
     OUTBOX_DIR: optional(z.string().min(1)),
 
+    BOOKING_HOLD_SECONDS: withDefault(positiveInt, 600),
+    PAYMENT_GATEWAY_URL: optional(url(['http', 'https'])),
+    PAYMENT_GATEWAY_API_KEY: withDefault(z.string().min(1), 'sk_test_troupe_sandbox'),
+    PAYMENT_GATEWAY_TIMEOUT_MS: withDefault(positiveInt, 10_000),
+    SANDBOX_GATEWAY_PORT: withDefault(port, 4010),
+
     SHUTDOWN_GRACE_SECONDS: withDefault(positiveInt, 25),
     MIGRATE_ON_START: withDefault(flag, 'true'),
   })
@@ -101,6 +107,15 @@ export interface Config {
   tavily: { apiKey?: string; baseUrl: string };
   groq: { apiKey?: string; baseUrl: string; model: string };
   mail: { smtpUrl?: string; from: string; leadReportTo: string; outboxDir: string };
+  bookings: { holdSeconds: number };
+  payments: {
+    /** Unset means "the sandbox gateway on sandboxPort" (npm start runs it). */
+    gatewayUrl: string;
+    runSandbox: boolean;
+    gatewayApiKey: string;
+    gatewayTimeoutMs: number;
+    sandboxPort: number;
+  };
   shutdownGraceSeconds: number;
 }
 
@@ -149,6 +164,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       // Reports go to the service's own mailbox unless someone is named.
       leadReportTo: env.LEAD_REPORT_TO ?? env.MAIL_FROM,
       outboxDir: env.OUTBOX_DIR ?? `${env.DATA_DIR}/outbox`,
+    },
+    bookings: { holdSeconds: env.BOOKING_HOLD_SECONDS },
+    payments: {
+      gatewayUrl: env.PAYMENT_GATEWAY_URL ?? `http://127.0.0.1:${env.SANDBOX_GATEWAY_PORT}`,
+      runSandbox: !env.PAYMENT_GATEWAY_URL,
+      gatewayApiKey: env.PAYMENT_GATEWAY_API_KEY,
+      gatewayTimeoutMs: env.PAYMENT_GATEWAY_TIMEOUT_MS,
+      sandboxPort: env.SANDBOX_GATEWAY_PORT,
     },
     shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
   };

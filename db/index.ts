@@ -5,17 +5,22 @@ import type { Database } from './schema';
 export type Db = Kysely<Database>;
 
 /** Builds the one pool the process uses; every connection speaks UTC so DATETIME columns mean one thing. */
-export function createDb(mysqlUrl: string, options: { connectionLimit?: number } = {}): Db {
+export function createDb<DB = Database>(
+  mysqlUrl: string,
+  options: { connectionLimit?: number } = {},
+): Kysely<DB> {
   const pool = createPool({
     uri: mysqlUrl,
     timezone: 'Z',
     connectionLimit: options.connectionLimit ?? 10,
     supportBigNumbers: true,
+    // A DATE is a calendar day, not an instant: keep it as 'YYYY-MM-DD'.
+    dateStrings: ['DATE'],
     // Fail fast when the server is unreachable instead of queueing forever.
     connectTimeout: 5_000,
     enableKeepAlive: true,
   });
-  return new Kysely<Database>({
+  return new Kysely<DB>({
     dialect: new MysqlDialect({
       pool,
       onCreateConnection: async (connection) => {

@@ -42,10 +42,110 @@ export interface IdempotencyKeysTable {
   created_at: CreatedAt;
 }
 
+export interface CitiesTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  timezone: string;
+}
+
+export interface TheatersTable {
+  id: Generated<number>;
+  city_id: number;
+  name: string;
+  address: string;
+}
+
+export interface ScreensTable {
+  id: Generated<number>;
+  theater_id: number;
+  name: string;
+}
+
+export interface SeatsTable {
+  id: Generated<number>;
+  screen_id: number;
+  label: string;
+  row_label: string;
+  number: number;
+}
+
+export interface MoviesTable {
+  id: Generated<number>;
+  title: string;
+  duration_minutes: number;
+  rating: string;
+}
+
+export interface ShowsTable {
+  id: Generated<number>;
+  movie_id: number;
+  screen_id: number;
+  starts_at: Date;
+  /** The show's calendar day in its city's time zone, as YYYY-MM-DD. */
+  local_date: string;
+  price_minor: number;
+  currency: string;
+}
+
+export interface BookingsTable {
+  id: string;
+  workflow_id: string;
+  show_id: number;
+  seat_ids: Json;
+  customer_name: string;
+  customer_email: string;
+  amount_minor: number;
+  currency: string;
+  status: string;
+  hold_expires_at: Date | null;
+  payment_id: string | null;
+  taken_seat_ids: Json;
+  error_type: string | null;
+  error_message: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface SeatHoldsTable {
+  show_id: number;
+  seat_label: string;
+  booking_id: string;
+  status: 'HELD' | 'BOOKED';
+  expires_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface PaymentsTable {
+  id: string;
+  workflow_id: string;
+  reference: string | null;
+  amount_minor: number;
+  currency: string;
+  capture_mode: string;
+  status: string;
+  captured_minor: number;
+  refunded_minor: number;
+  authorization_id: string | null;
+  refunds: Json;
+  error_type: string | null;
+  error_message: string | null;
+  version: number;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
 export interface Database {
   leads: LeadsTable;
   mail_deliveries: MailDeliveriesTable;
   idempotency_keys: IdempotencyKeysTable;
+  cities: CitiesTable;
+  theaters: TheatersTable;
+  screens: ScreensTable;
+  seats: SeatsTable;
+  movies: MoviesTable;
+  shows: ShowsTable;
+  bookings: BookingsTable;
+  seat_holds: SeatHoldsTable;
+  payments: PaymentsTable;
 }
-
-export type { Generated };

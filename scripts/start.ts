@@ -6,10 +6,11 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Config, ConfigError, loadConfig } from '../config';
 import { openDatabase } from '../db/migrate';
+import { seedDemoInventory } from '../db/seed';
 import { type DevServer, startDevServer } from './dev-server';
 import { ensureTemporalCli } from './temporal-cli';
 
-const COLORS = { temporal: 35, worker: 36, api: 32, start: 33 } as const;
+const COLORS = { temporal: 35, gateway: 34, worker: 36, api: 32, start: 33 } as const;
 type Name = keyof typeof COLORS;
 const tty = process.stdout.isTTY;
 const prefix = (name: Name) => (tty ? `\x1b[${COLORS[name]}m[${name}]\x1b[0m` : `[${name}]`);
@@ -106,14 +107,18 @@ async function main(): Promise<void> {
     }
 
     const db = await openDatabase(config);
+    const { shows } = await seedDemoInventory(db);
     await db.destroy();
+    if (shows > 0) say('start', `Seeded the demo inventory with ${shows} upcoming shows`);
     // Migrations ran once here; the parts need not race to do it again.
     env.MIGRATE_ON_START = 'false';
 
-    for (const [name, entry] of [
+    const parts: [Name, string][] = [
+      ...(config.payments.runSandbox ? [['gateway', 'gateway/main.ts'] as [Name, string]] : []),
       ['worker', 'worker/main.ts'],
       ['api', 'api/main.ts'],
-    ] as const) {
+    ];
+    for (const [name, entry] of parts) {
       const child = spawnPart(name, entry, env);
       children.push({ name, child });
       child.on('exit', (code, signal) => {
@@ -132,6 +137,7 @@ async function main(): Promise<void> {
     say('start', `  API     ${api}/api/v1`);
     say('start', `  Docs    ${api}/docs`);
     say('start', `  Web UI  ${ui}`);
+    if (config.payments.runSandbox) say('start', `  Sandbox payment gateway ${config.payments.gatewayUrl}`);
     say('start', 'Press Ctrl-C to stop.');
   } catch (err) {
     say('start', `Could not start: ${(err as Error).message}`);

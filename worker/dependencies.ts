@@ -1,6 +1,7 @@
 import type { ActivityDeps } from '../activities';
 import { createGroq } from '../clients/groq';
 import { createMailer } from '../clients/mailer';
+import { HttpPaymentGateway } from '../clients/payment-gateway';
 import { TavilyClient } from '../clients/tavily';
 import type { Config } from '../config';
 import type { Db } from '../db';
@@ -27,5 +28,10 @@ export function activityDependencies(config: Config, db: Db, logger: Logger): Ac
     groq: groq.apiKey
       ? createGroq({ apiKey: groq.apiKey, baseUrl: groq.baseUrl, model: groq.model })
       : undefined,
+    paymentGateway: new HttpPaymentGateway({
+      baseUrl: config.payments.gatewayUrl,
+      apiKey: config.payments.gatewayApiKey,
+      timeoutMs: config.payments.gatewayTimeoutMs,
+    }),
   };
 }

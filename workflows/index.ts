@@ -1,2 +1,4 @@
 // Entry point of the workflow bundle: every workflow the worker runs is exported here.
+export { bookingWorkflow } from './booking/workflow';
 export { leadWorkflow } from './lead/workflow';
+export { paymentWorkflow } from './payment/workflow';

@@ -1,0 +1,229 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { z } from 'zod';
+import {
+  type BookingInput,
+  BookingStatusAttribute,
+  bookingWorkflowId,
+  cancelBookingUpdate,
+  confirmBookingUpdate,
+  reserveUpdate,
+} from '../../workflows/booking/shared';
+import type { bookingWorkflow } from '../../workflows/booking/workflow';
+import type { ApiDeps } from '../deps';
+import { notFound, Problem, problemSchema, problemType } from '../http/problem';
+import { route } from '../http/route';
+import { isWorkflowClosed, type UpdateFailure, updateFailure } from '../http/workflow-errors';
+import { claimIdempotencyKey, idempotencyKeyHeader } from '../idempotency';
+import {
+  type BookingView,
+  bookingId,
+  bookingSchema,
+  cancelBookingBody,
+  confirmBookingBody,
+  createBookingBody,
+} from './schemas';
+import { findBooking } from './store';
+
+const location = z.object({ Location: z.string() });
+
+const seatsTaken = (detail: string, takenSeatIds: string[] | null | undefined) =>
+  new Problem(409, detail, {
+    type: problemType('seats-unavailable'),
+    title: 'Seats unavailable',
+    extensions: { takenSeatIds: takenSeatIds ?? [] },
+  });
+
+/** Why a hold was refused, as the HTTP answer. */
+function holdProblem(failure: UpdateFailure): Problem {
+  const state = failure.details[0] as { takenSeatIds?: string[] } | undefined;
+  switch (failure.type) {
+    case 'SeatsUnavailable':
+      return seatsTaken(failure.message, state?.takenSeatIds);
+    case 'ShowNotFound':
+    case 'SeatNotFound':
+      return new Problem(404, failure.message);
+    default:
+      return new Problem(409, failure.message, { type: problemType('booking-refused') });
+  }
+}
+
+export function bookingRoutes({ db, temporal, config }: ApiDeps) {
+  const load = async (id: string): Promise<BookingView> => {
+    const booking = await findBooking(db, id);
+    if (!booking) throw notFound(`Booking ${id}`);
+    return booking;
+  };
+  /** A refused update on a booking that has already moved on: the same outcome again is a success. */
+  const alreadyOrConflict = async (id: string, wanted: BookingView['status'], failure?: UpdateFailure) => {
+    const booking = await load(id);
+    if (booking.status === wanted) return { status: 200, body: booking };
+    throw new Problem(409, failure?.message ?? `booking is ${booking.status}`, {
+      type: problemType('booking-state'),
+      title: 'Booking cannot do that now',
+      extensions: { status: booking.status },
+    });
+  };
+
+  return [
+    route({
+      method: 'post',
+      path: '/api/v1/bookings',
+      operationId: 'createBooking',
+      summary: 'Hold seats for a show',
+      description:
+        'Starts the booking workflow and answers once the hold is decided (update-with-start): all the seats are held for ' +
+        'BOOKING_HOLD_SECONDS, or none. The same Idempotency-Key returns the same booking.',
+      tags: ['Bookings'],
+      request: { body: createBookingBody, headers: z.object({ 'idempotency-key': idempotencyKeyHeader }) },
+      responses: {
+        201: {
+          description: 'Seats held; the booking is RESERVED until holdExpiresAt',
+          schema: bookingSchema,
+          headers: location,
+        },
+        404: { description: 'No such show or seat', schema: problemSchema },
+        409: {
+          description: 'Seats taken (`takenSeatIds` names them) or the show has started',
+          schema: problemSchema,
+        },
+        422: { description: 'Idempotency-Key reused with a different body', schema: problemSchema },
+      },
+      async handler({ body, headers }) {
+        const key = headers['idempotency-key'];
+        let id = `bk_${(key ? createHash('sha256').update(key).digest() : randomBytes(12)).toString('hex').slice(0, 24)}`;
+        if (key) id = await claimIdempotencyKey(db, { scope: 'booking', key, request: body, resourceId: id });
+        const input: BookingInput = { bookingId: id, ...body, holdSeconds: config.bookings.holdSeconds };
+        try {
+          await temporal.workflow.executeUpdateWithStart(reserveUpdate, {
+            updateId: 'reserve',
+            startWorkflowOperation: new WithStartWorkflowOperation<typeof bookingWorkflow>(
+              'bookingWorkflow',
+              {
+                workflowId: bookingWorkflowId(id),
+                taskQueue: config.temporal.taskQueue,
+                args: [input],
+                workflowIdConflictPolicy: 'USE_EXISTING',
+                workflowIdReusePolicy: 'REJECT_DUPLICATE',
+                typedSearchAttributes: [{ key: BookingStatusAttribute, value: 'PENDING' }],
+              },
+            ),
+          });
+        } catch (err) {
+          const failure = updateFailure(err);
+          if (failure) throw holdProblem(failure);
+          // A retry (same key) of a booking whose workflow has finished: answer from MySQL below.
+          if (!isWorkflowClosed(err)) throw err;
+        }
+        const booking = await findBooking(db, id);
+        if (!booking) throw new Problem(404, 'The show or a seat of this booking does not exist');
+        if (booking.status === 'REJECTED')
+          throw seatsTaken(booking.error?.message ?? 'Seats are taken', booking.takenSeatIds);
+        return { status: 201, body: booking, headers: { Location: `/api/v1/bookings/${id}` } };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/v1/bookings/{id}',
+      operationId: 'getBooking',
+      summary: 'Get a booking',
+      tags: ['Bookings'],
+      request: { params: z.object({ id: bookingId }) },
+      responses: {
+        200: { description: 'The booking', schema: bookingSchema },
+        404: { description: 'No such booking', schema: problemSchema },
+      },
+      handler: async ({ params }) => ({ status: 200, body: await load(params.id) }),
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/bookings/{id}/confirm',
+      operationId: 'confirmBooking',
+      summary: 'Pay and confirm a reserved booking',
+      description:
+        'Runs the payment (a child payment workflow: authorize and capture) and books the seats. A declined card answers 402 ' +
+        'and leaves the booking RESERVED, so another card can be tried before the hold expires.',
+      tags: ['Bookings'],
+      request: { params: z.object({ id: bookingId }), body: confirmBookingBody },
+      responses: {
+        200: { description: 'CONFIRMED, with the captured payment', schema: bookingSchema },
+        402: { description: 'The card was declined; the booking stays RESERVED', schema: problemSchema },
+        404: { description: 'No such booking', schema: problemSchema },
+        409: {
+          description: 'The booking is not RESERVED, its hold expired, or its seats were lost (refunded)',
+          schema: problemSchema,
+        },
+        502: {
+          description: 'The payment gateway failed; nothing was charged that was not refunded',
+          schema: problemSchema,
+        },
+      },
+      async handler({ params, body }) {
+        const booking = await load(params.id);
+        try {
+          await temporal.workflow
+            .getHandle(booking.workflowId)
+            .executeUpdate(confirmBookingUpdate, { args: [body] });
+        } catch (err) {
+          const failure = updateFailure(err);
+          if (failure?.type === 'PaymentDeclined') {
+            throw new Problem(402, failure.message, {
+              type: problemType('payment-declined'),
+              title: 'Payment declined',
+              extensions: { booking: await load(params.id) },
+            });
+          }
+          if (failure?.type === 'PaymentFailed') {
+            throw new Problem(502, `The payment could not be completed: ${failure.message}`, {
+              type: problemType('payment-failed'),
+            });
+          }
+          if (failure?.type === 'HoldLost') {
+            throw new Problem(409, `${failure.message}; the payment was refunded`, {
+              type: problemType('hold-lost'),
+            });
+          }
+          if (!failure && !isWorkflowClosed(err)) throw err;
+          return alreadyOrConflict(params.id, 'CONFIRMED', failure);
+        }
+        return { status: 200, body: await load(params.id) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/bookings/{id}/cancel',
+      operationId: 'cancelBooking',
+      summary: 'Cancel a booking: release its seats, and refund it if it was paid',
+      description: 'Cancelling twice is harmless: the second call answers 200 with the cancelled booking.',
+      tags: ['Bookings'],
+      request: { params: z.object({ id: bookingId }), body: cancelBookingBody },
+      responses: {
+        200: { description: 'CANCELLED (with the refund, if it was paid)', schema: bookingSchema },
+        404: { description: 'No such booking', schema: problemSchema },
+        409: {
+          description: 'The booking has expired, failed, or its show has started',
+          schema: problemSchema,
+        },
+        502: { description: 'The refund failed; the booking stays CONFIRMED', schema: problemSchema },
+      },
+      async handler({ params, body }) {
+        const booking = await load(params.id);
+        try {
+          await temporal.workflow
+            .getHandle(booking.workflowId)
+            .executeUpdate(cancelBookingUpdate, { args: [body] });
+        } catch (err) {
+          const failure = updateFailure(err);
+          if (failure?.type === 'RefundFailed') {
+            throw new Problem(502, `The refund failed: ${failure.message}`, {
+              type: problemType('refund-failed'),
+            });
+          }
+          if (!failure && !isWorkflowClosed(err)) throw err;
+          return alreadyOrConflict(params.id, 'CANCELLED', failure);
+        }
+        return { status: 200, body: await load(params.id) };
+      },
+    }),
+  ];
+}

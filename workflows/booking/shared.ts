@@ -1,0 +1,64 @@
+// What the API and the booking workflow share: ids, statuses, the search attribute and messages.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+
+export const BOOKING_STATUSES = [
+  'PENDING',
+  'RESERVED',
+  'REJECTED',
+  'CONFIRMED',
+  'EXPIRED',
+  'CANCELLED',
+  'FAILED',
+] as const;
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+
+export const BookingStatusAttribute = defineSearchAttributeKey('BookingStatus', SearchAttributeType.KEYWORD);
+
+export interface BookingInput {
+  bookingId: string;
+  showId: number;
+  seatIds: string[];
+  customer: { name: string; email: string };
+  holdSeconds: number;
+}
+
+export interface BookingPayment {
+  id: string;
+  status: string;
+  amount: number;
+  refundedAmount: number;
+}
+
+export interface BookingState {
+  id: string;
+  status: BookingStatus;
+  showId: number;
+  seatIds: string[];
+  amount?: number;
+  currency?: string;
+  holdExpiresAt?: string;
+  showStartsAt?: string;
+  /** Seats another booking holds, when the hold was refused. */
+  takenSeatIds?: string[];
+  payment?: BookingPayment;
+  paymentAttempts: number;
+  error?: { type: string; message: string };
+}
+
+export const bookingStateQuery = defineQuery<BookingState>('bookingState');
+/** Sent with the workflow's start (update-with-start): answers once the hold is decided. */
+export const reserveUpdate = defineUpdate<BookingState>('reserve');
+export const confirmBookingUpdate = defineUpdate<BookingState, [{ paymentMethod: string }]>('confirm');
+export const cancelBookingUpdate = defineUpdate<BookingState, [{ reason?: string }]>('cancel');
+
+export const bookingWorkflowId = (bookingId: string): string => `booking-${bookingId}`;
+/** The n-th payment attempt of a booking: `bk_abc` → `pay_abc-1`. */
+export const bookingPaymentId = (bookingId: string, attempt: number): string =>
+  `${bookingId.replace(/^bk_/, 'pay_')}-${attempt}`;
+
+/**
+ * A hold whose time ran out is normally released by its workflow's timer at once. If that workflow is
+ * late (no worker running), another booking may take the seats over this long after expiry.
+ */
+export const HOLD_TAKEOVER_GRACE_MS = 60_000;

@@ -1,0 +1,280 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { BookingActivities } from '../../activities/booking';
+import {
+  type PaymentState,
+  paymentChangedSignal,
+  paymentWorkflowId,
+  refundRequestedSignal,
+} from '../payment/shared';
+import { paymentWorkflow } from '../payment/workflow';
+import {
+  type BookingInput,
+  type BookingState,
+  type BookingStatus,
+  BookingStatusAttribute,
+  bookingPaymentId,
+  bookingStateQuery,
+  cancelBookingUpdate,
+  confirmBookingUpdate,
+  reserveUpdate,
+} from './shared';
+
+// MySQL work must eventually succeed; holds retry contention inside the activity.
+const seats = proxyActivities<BookingActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+const mail = proxyActivities<BookingActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 20,
+  },
+});
+
+/**
+ * The Booking actor: holds seats (all or none) for BOOKING_HOLD_SECONDS on a durable timer, confirms
+ * with a payment (a child payment workflow), cancels with a refund. Whatever fails after seats were
+ * held or money was captured is undone explicitly, and the reason recorded.
+ */
+export async function bookingWorkflow(input: BookingInput): Promise<BookingState> {
+  const state: BookingState = {
+    id: input.bookingId,
+    status: 'PENDING',
+    showId: input.showId,
+    seatIds: [...input.seatIds].sort(),
+    paymentAttempts: 0,
+  };
+  const payments = new Map<string, PaymentState>();
+  const holdExpiresAt = Date.now() + input.holdSeconds * 1000;
+
+  // Confirm, cancel and expiry each change seats and money: one at a time.
+  let busy = false;
+  const exclusive = async <T>(work: () => Promise<T>): Promise<T> => {
+    await condition(() => !busy);
+    busy = true;
+    try {
+      return await work();
+    } finally {
+      busy = false;
+    }
+  };
+  const moveTo = (status: BookingStatus) => {
+    state.status = status;
+    upsertSearchAttributes([{ key: BookingStatusAttribute, value: status }]);
+    log.info('Booking status changed', { bookingId: state.id, status });
+  };
+  const summary = (p: PaymentState) => ({
+    id: p.id,
+    status: p.status,
+    amount: p.capturedAmount || p.amount,
+    refundedAmount: p.refundedAmount,
+  });
+
+  /** Asks the payment for a refund (workflows signal; only clients send updates) and waits for its outcome. */
+  const refund = async (paymentId: string, refundId: string) => {
+    await getExternalWorkflowHandle(paymentWorkflowId(paymentId)).signal(refundRequestedSignal, { refundId });
+    await condition(
+      () =>
+        payments.get(paymentId)?.refunds.some((r) => r.id === refundId && r.status !== 'PENDING') ?? false,
+    );
+    const payment = payments.get(paymentId) as PaymentState;
+    const outcome = payment.refunds.find((r) => r.id === refundId);
+    if (outcome?.status === 'FAILED') {
+      throw ApplicationFailure.create({
+        type: 'RefundFailed',
+        message: `refund failed: ${outcome.error ?? 'unknown'}`,
+      });
+    }
+    return payment;
+  };
+
+  setHandler(bookingStateQuery, () => state);
+  setHandler(paymentChangedSignal, (payment) => {
+    const known = payments.get(payment.id);
+    if (!known || known.version < payment.version) payments.set(payment.id, payment);
+  });
+
+  setHandler(reserveUpdate, async () => {
+    await condition(() => state.status !== 'PENDING');
+    if (state.status === 'REJECTED') {
+      throw ApplicationFailure.create({
+        type: state.error?.type,
+        message: state.error?.message,
+        details: [state],
+      });
+    }
+    return state;
+  });
+
+  setHandler(
+    confirmBookingUpdate,
+    ({ paymentMethod }) =>
+      exclusive(async () => {
+        if (state.status !== 'RESERVED') {
+          throw ApplicationFailure.create({
+            type: 'InvalidState',
+            message: `booking is ${state.status}`,
+            details: [state],
+          });
+        }
+        const paymentId = bookingPaymentId(state.id, ++state.paymentAttempts);
+        await startChild(paymentWorkflow, {
+          workflowId: paymentWorkflowId(paymentId),
+          args: [
+            {
+              paymentId,
+              amount: state.amount ?? 0,
+              currency: state.currency ?? 'EUR',
+              paymentMethod,
+              reference: state.id,
+              capture: 'automatic',
+              notifyWorkflowId: workflowInfo().workflowId,
+            },
+          ],
+          // The payment outlives the booking's workflow: it keeps taking refunds through the API.
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        });
+        await condition(() =>
+          ['CAPTURED', 'DECLINED', 'FAILED', 'VOIDED'].includes(payments.get(paymentId)?.status ?? ''),
+        );
+        const payment = payments.get(paymentId) as PaymentState;
+        state.payment = summary(payment);
+        if (payment.status !== 'CAPTURED') {
+          // The booking stays RESERVED: another card may be tried before the hold expires.
+          throw ApplicationFailure.create({
+            type: payment.status === 'DECLINED' ? 'PaymentDeclined' : 'PaymentFailed',
+            message: payment.error?.message ?? `payment ${payment.status}`,
+            details: [state],
+          });
+        }
+        try {
+          await seats.confirmSeats({ bookingId: state.id, paymentId });
+        } catch (err) {
+          // Compensation: the seats were lost (the hold ran out and another booking took them).
+          const error = { type: 'HoldLost', message: errorMessage(err) };
+          log.warn('Seats lost after capture; refunding', { bookingId: state.id, ...error });
+          state.payment = summary(await refund(paymentId, 'hold-lost'));
+          await seats.releaseSeats({ bookingId: state.id, status: 'FAILED', error });
+          state.error = error;
+          moveTo('FAILED');
+          throw ApplicationFailure.create({ type: 'HoldLost', message: error.message, details: [state] });
+        }
+        moveTo('CONFIRMED');
+        return state;
+      }),
+    {
+      validator: (_request) => {
+        if (state.status !== 'RESERVED') {
+          throw ApplicationFailure.create({
+            type: 'InvalidState',
+            message: `booking is ${state.status}; only a RESERVED booking can be confirmed`,
+          });
+        }
+        if (Date.now() >= holdExpiresAt)
+          throw ApplicationFailure.create({ type: 'HoldExpired', message: 'the hold has expired' });
+      },
+    },
+  );
+
+  setHandler(
+    cancelBookingUpdate,
+    () =>
+      exclusive(async () => {
+        if (state.status === 'CANCELLED') return state;
+        if (state.status === 'CONFIRMED' && state.payment) {
+          state.payment = summary(await refund(state.payment.id, 'booking-cancelled'));
+        } else if (state.status !== 'RESERVED') {
+          throw ApplicationFailure.create({
+            type: 'InvalidState',
+            message: `booking is ${state.status}`,
+            details: [state],
+          });
+        }
+        await seats.releaseSeats({ bookingId: state.id, status: 'CANCELLED' });
+        moveTo('CANCELLED');
+        return state;
+      }),
+    {
+      validator: (_request) => {
+        if (!['RESERVED', 'CONFIRMED', 'CANCELLED'].includes(state.status)) {
+          throw ApplicationFailure.create({
+            type: 'InvalidState',
+            message: `booking is ${state.status}; only a RESERVED or CONFIRMED booking can be cancelled`,
+          });
+        }
+      },
+    },
+  );
+
+  // 1. Hold the seats, all or none.
+  try {
+    const hold = await seats.holdSeats({ ...input, holdExpiresAt: new Date(holdExpiresAt).toISOString() });
+    if (hold.outcome === 'taken') {
+      state.takenSeatIds = hold.takenSeatIds;
+      state.error = { type: 'SeatsUnavailable', message: `Seats ${hold.takenSeatIds.join(', ')} are taken` };
+      moveTo('REJECTED');
+      return finish(state);
+    }
+    Object.assign(state, {
+      amount: hold.amount,
+      currency: hold.currency,
+      holdExpiresAt: new Date(holdExpiresAt).toISOString(),
+      showStartsAt: hold.showStartsAt,
+    });
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    state.error = {
+      type: cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : 'Error',
+      message: errorMessage(err),
+    };
+    moveTo('REJECTED');
+    return finish(state);
+  }
+  moveTo('RESERVED');
+
+  // 2. Wait for a confirmation or a cancellation until the hold expires (a durable timer).
+  await condition(() => state.status !== 'RESERVED', untilTime(holdExpiresAt));
+  await exclusive(async () => {
+    // A confirmation that started before expiry has finished by now; anything still RESERVED expires.
+    if (state.status !== 'RESERVED') return;
+    await seats.releaseSeats({ bookingId: state.id, status: 'EXPIRED' });
+    moveTo('EXPIRED');
+  });
+
+  // 3. A confirmed booking stays cancellable (with a refund) until the show starts.
+  if (state.status === 'CONFIRMED') {
+    await mail.sendBookingEmail({ bookingId: state.id, kind: 'confirmed' });
+    await condition(() => state.status !== 'CONFIRMED', untilTime(Date.parse(state.showStartsAt ?? '')));
+  }
+  if (state.status === 'CANCELLED') await mail.sendBookingEmail({ bookingId: state.id, kind: 'cancelled' });
+  return finish(state);
+}
+
+/** Milliseconds from workflow time to `at`; at least 1, as a timer needs a positive duration. */
+const untilTime = (at: number) => Math.max(1, at - Date.now());
+
+async function finish(state: BookingState): Promise<BookingState> {
+  await condition(allHandlersFinished);
+  return state;
+}
+
+function errorMessage(err: unknown): string {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  return cause instanceof Error ? cause.message : String(cause);
+}
