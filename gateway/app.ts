@@ -57,7 +57,16 @@ export function createGatewayApp(options: {
     return fault;
   };
   const answerFault = async (res: Response, fault: Fault) => {
-    if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault.delayMs) {
+      // Hold the answer, but stop waiting if the caller hangs up.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, fault.delayMs);
+        res.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     if (!res.destroyed)
       send(res, error(fault.status, 'api_error', 'sandbox_fault', 'Injected sandbox fault'));
   };

@@ -13,7 +13,17 @@ const load = (file: string) => JSON.parse(readFileSync(path.join(HISTORY_DIR, fi
 
 describe('replaying saved histories on the current workflow code', () => {
   it('has a history for every actor outcome we guard', () => {
-    expect(fixtures).toEqual(expect.arrayContaining(['lead-completed.json', 'lead-failed-research.json']));
+    expect(fixtures).toEqual(
+      expect.arrayContaining([
+        'lead-completed.json',
+        'lead-failed-research.json',
+        'booking-cancelled-after-confirm.json',
+        'booking-declined-then-confirmed.json',
+        'booking-expired.json',
+        'payment-captured-refunded.json',
+        'payment-refunded-in-parts.json',
+      ]),
+    );
   });
 
   it.each(fixtures)('%s replays without non-determinism', async (file) => {

@@ -69,6 +69,7 @@ describe('a lead, end to end against Tavily and Groq stand-ins and a real SMTP s
       return got.body;
     });
 
+    await troupe.client.workflow.getHandle(lead.workflowId).result();
     expect(await statusHistory(troupe, lead.workflowId)).toEqual([
       'NEW',
       'ENRICHING',

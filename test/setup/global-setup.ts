@@ -5,6 +5,9 @@ import { createConnection } from 'mysql2/promise';
 import pino from 'pino';
 import { createDb } from '../../db';
 import { migrateToLatest } from '../../db/migrate';
+import { seedDemoInventory } from '../../db/seed';
+import { migrateGateway } from '../../gateway/migrate';
+import type { GatewayDatabase } from '../../gateway/schema';
 import { startDevServer } from '../../scripts/dev-server';
 import { ensureTemporalCli } from '../../scripts/temporal-cli';
 import { workflowCode } from '../../worker/workflow-bundle';
@@ -30,7 +33,11 @@ export default async function globalSetup(): Promise<void> {
   const mysqlUrl = `${mysqlBase}/${database}`;
   const db = createDb(mysqlUrl);
   await migrateToLatest(db);
+  await seedDemoInventory(db);
   await db.destroy();
+  const gatewayDb = createDb<GatewayDatabase>(mysqlUrl);
+  await migrateGateway(gatewayDb);
+  await gatewayDb.destroy();
 
   const logger = pino({ level: 'warn' });
   const [server, bundle] = await Promise.all([

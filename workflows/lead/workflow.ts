@@ -80,7 +80,7 @@ export async function leadWorkflow(lead: LeadWorkflowInput): Promise<LeadState> 
     await moveTo('COMPLETED', { delivery });
   } catch (err) {
     const error = describeFailure(step, err);
-    log.error('Lead enrichment failed', { leadId: lead.id, ...error });
+    log.warn('Lead enrichment failed', { leadId: lead.id, ...error });
     await moveTo('FAILED', { error });
   }
   return state;

@@ -180,7 +180,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
   };
   const fail = async (err: unknown, step: string) => {
     const error = failureOf(err, step);
-    log.error('Payment failed', { paymentId: state.id, ...error });
+    log.warn('Payment failed', { paymentId: state.id, ...error });
     await publish({ status: 'FAILED', error });
   };
 
