@@ -72,6 +72,28 @@ const schema = z
     PAYMENT_GATEWAY_TIMEOUT_MS: withDefault(positiveInt, 10_000),
     SANDBOX_GATEWAY_PORT: withDefault(port, 4010),
 
+    API_KEYS: optional(
+      z
+        .string()
+        .transform((v) =>
+          v
+            .split(',')
+            .map((k) => k.trim())
+            .filter(Boolean),
+        )
+        .refine(
+          (keys) => keys.length > 0 && keys.every((k) => k.length >= 16),
+          'must be a comma-separated list of keys of 16+ characters',
+        ),
+    ),
+    RATE_LIMIT_PER_MINUTE: withDefault(positiveInt, 600),
+    REDIS_URL: optional(url(['redis', 'rediss'])),
+    TRUST_PROXY: optional(z.string().min(1)),
+    METRICS_PORT: withDefault(port, 9464),
+    GROQ_MAX_REQUESTS_PER_SECOND: withDefault(z.coerce.number().positive(), 0.5),
+    OTEL_EXPORTER_OTLP_ENDPOINT: optional(url(['http', 'https'])),
+    OTEL_SERVICE_NAME: optional(z.string().min(1)),
+
     SHUTDOWN_GRACE_SECONDS: withDefault(positiveInt, 25),
     MIGRATE_ON_START: withDefault(flag, 'true'),
   })
@@ -91,7 +113,6 @@ export type Env = z.infer<typeof schema>;
 export interface Config {
   env: Env['NODE_ENV'];
   log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
-  http: { port: number };
   dataDir: string;
   mysql: { url: string; migrateOnStart: boolean };
   temporal: {
@@ -116,6 +137,19 @@ export interface Config {
     gatewayTimeoutMs: number;
     sandboxPort: number;
   };
+  http: {
+    port: number;
+    apiKeys?: string[];
+    rateLimitPerMinute: number;
+    redisUrl?: string;
+    trustProxy?: string;
+  };
+  /** The worker's Prometheus exporter (Temporal SDK metrics and Troupe's business counters). */
+  metricsPort: number;
+  /** Worker-side cap on Groq calls across all workers (the LLM task queue's activities per second). */
+  llmActivitiesPerSecond: number;
+  /** Traces go to this OTLP/HTTP endpoint when set; tracing is off otherwise. */
+  otel?: { endpoint: string; serviceName?: string };
   shutdownGraceSeconds: number;
 }
 
@@ -130,7 +164,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: env.NODE_ENV,
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
-    http: { port: env.PORT },
+    http: {
+      port: env.PORT,
+      apiKeys: env.API_KEYS,
+      rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+      redisUrl: env.REDIS_URL,
+      trustProxy: env.TRUST_PROXY,
+    },
     dataDir: env.DATA_DIR,
     mysql: { url: env.MYSQL_URL, migrateOnStart: env.MIGRATE_ON_START },
     temporal: {
@@ -173,6 +213,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       gatewayTimeoutMs: env.PAYMENT_GATEWAY_TIMEOUT_MS,
       sandboxPort: env.SANDBOX_GATEWAY_PORT,
     },
+    metricsPort: env.METRICS_PORT,
+    llmActivitiesPerSecond: env.GROQ_MAX_REQUESTS_PER_SECOND,
+    otel: env.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME }
+      : undefined,
     shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
   };
 }
