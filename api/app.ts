@@ -1,11 +1,16 @@
 import express from 'express';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
+import { httpMetrics } from '../observability/http-metrics';
+import { requestContext } from '../observability/request-context';
+import { requestSpans } from '../observability/tracing';
 import { bookingRoutes } from './bookings/routes';
 import type { ApiDeps } from './deps';
 import { healthRoutes } from './health';
+import { apiKeyAuth } from './http/auth';
 import { problemHandler, unmatchedRoute } from './http/errors';
 import { jsonBody, requestId } from './http/middleware';
+import { rateLimiter } from './http/rate-limit';
 import { mountRoute, type RouteSpec } from './http/route';
 import { leadRoutes } from './leads/routes';
 import { openApiDocument } from './openapi';
@@ -22,35 +27,62 @@ export function apiRoutes(deps: ApiDeps): RouteSpec[] {
   ];
 }
 
-/** The Express app: request ids and logs, JSON bodies, the routes, their docs, then problem+json errors. */
+/** `TRUST_PROXY` as Express understands it: a hop count, true/false, or addresses/subnets. */
+function trustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+/**
+ * The Express app, in order: request id, span, log line and metrics for every request; the public
+ * operations routes (health, metrics, docs); then for /api the key check and rate limit; JSON bodies;
+ * the routes; and problem+json for everything that goes wrong.
+ */
 export function createApp(deps: ApiDeps): express.Express {
+  const { config, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', trustProxy(config.http.trustProxy));
 
+  const metrics = httpMetrics();
   app.use(
     pinoHttp({
-      logger: deps.logger,
+      logger,
       genReqId: requestId,
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
     }),
   );
+  app.use(requestContext, requestSpans(), metrics.middleware);
 
   const routes = apiRoutes(deps);
   const document = openApiDocument(routes);
+  app.get('/metrics', metrics.endpoint);
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Troupe API' }));
 
+  app.use(
+    '/api',
+    apiKeyAuth(config.http.apiKeys, logger),
+    rateLimiter({ perMinute: config.http.rateLimitPerMinute, redis: deps.redis }),
+  );
   app.use(jsonBody());
   const router = express.Router();
-  for (const spec of routes) mountRoute(router, spec, { checkResponses: deps.config.env !== 'production' });
+  for (const spec of routes) mountRoute(router, spec, { checkResponses: config.env !== 'production' });
   app.use(router);
 
-  app.use(unmatchedRoute(routes));
+  app.use(
+    unmatchedRoute([
+      ...routes,
+      { method: 'get', path: '/metrics' },
+      { method: 'get', path: '/openapi.json' },
+    ]),
+  );
   app.use(problemHandler());
   return app;
 }

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { RedisClientType } from 'redis';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { Logger } from '../observability/logger';
@@ -9,4 +10,6 @@ export interface ApiDeps {
   db: Db;
   temporal: Client;
   logger: Logger;
+  /** With REDIS_URL: where rate-limit counts are shared between API processes. */
+  redis?: RedisClientType;
 }

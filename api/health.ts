@@ -1,6 +1,7 @@
 import { temporal as proto } from '@temporalio/proto';
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { llmTaskQueue } from '../workflows/lead/shared';
 import type { ApiDeps } from './deps';
 import { Problem, problemSchema } from './http/problem';
 import { route } from './http/route';
@@ -26,19 +27,20 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
 export function healthRoutes({ db, temporal, config, logger }: ApiDeps) {
   const { namespace } = config.temporal;
 
-  async function workerPolling(taskQueue: string): Promise<string> {
-    const { pollers } = await temporal.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
+  async function pollers(taskQueue: string, type: 'workflow' | 'activity'): Promise<boolean> {
+    const described = await temporal.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
       temporal.workflowService.describeTaskQueue({
         namespace,
         taskQueue: { name: taskQueue, kind: proto.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        taskQueueType:
+          type === 'workflow'
+            ? proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
+            : proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
       }),
     );
-    const fresh = (pollers ?? []).some((p) => {
-      const seconds = Number(p.lastAccessTime?.seconds ?? 0);
-      return Date.now() - seconds * 1000 < POLLER_FRESH_MS;
-    });
-    return fresh ? 'ok' : `no worker is polling task queue "${taskQueue}"`;
+    return (described.pollers ?? []).some(
+      (p) => Date.now() - Number(p.lastAccessTime?.seconds ?? 0) * 1000 < POLLER_FRESH_MS,
+    );
   }
 
   const checks: Record<string, () => Promise<string>> = {
@@ -52,7 +54,16 @@ export function healthRoutes({ db, temporal, config, logger }: ApiDeps) {
       );
       return 'ok';
     },
-    worker: () => workerPolling(config.temporal.taskQueue),
+    // Both task queues need a live worker: the main one (workflows) and the rate-capped LLM one.
+    worker: async () => {
+      const { taskQueue } = config.temporal;
+      const [main, llm] = await Promise.all([
+        pollers(taskQueue, 'workflow'),
+        pollers(llmTaskQueue(taskQueue), 'activity'),
+      ]);
+      if (!main) return `no worker is polling task queue "${taskQueue}"`;
+      return llm ? 'ok' : `no worker is polling task queue "${llmTaskQueue(taskQueue)}"`;
+    },
   };
 
   return [

@@ -1,13 +1,17 @@
 // `npm run api`: serves the HTTP API until SIGINT/SIGTERM, then finishes in-flight requests and exits.
+import { connectRedis } from '../clients/redis';
 import { connectClient } from '../clients/temporal';
 import { runMain } from '../config/entrypoint';
 import { openDatabase } from '../db/migrate';
+import { setupTracing } from '../observability/tracing';
 import { createApp } from './app';
 
 runMain('api', async (config, logger) => {
+  const tracing = setupTracing(config, 'troupe-api');
   const db = await openDatabase(config);
   const temporal = await connectClient(config, logger);
-  const app = createApp({ config, db, temporal, logger });
+  const redis = config.http.redisUrl ? await connectRedis(config.http.redisUrl, logger) : undefined;
+  const app = createApp({ config, db, temporal, logger, redis });
 
   const server = app.listen(config.http.port, () => {
     logger.info(
@@ -33,6 +37,8 @@ runMain('api', async (config, logger) => {
       clearTimeout(force);
       await temporal.connection.close();
       await db.destroy();
+      await redis?.quit();
+      await tracing.shutdown();
       logger.info('API stopped');
       process.exit(0);
     });

@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { Client, Connection, type TLSConfig, type WorkflowClientInterceptor } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
+import { defaultPayloadConverter, type Headers } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { temporal } from '@temporalio/proto';
 import { type Config, temporalAddress } from '../config';
 import type { Logger } from '../observability/logger';
+import { currentRequestId } from '../observability/request-context';
 import { BookingStatusAttribute } from '../workflows/booking/shared';
 import { LeadStatusAttribute } from '../workflows/lead/shared';
 import { PaymentStatusAttribute } from '../workflows/payment/shared';
+import { REQUEST_ID_HEADER } from '../workflows/request-id';
 
 /** Every custom search attribute a Troupe workflow upserts; registered at start-up. */
 export const SEARCH_ATTRIBUTES: SearchAttributeKey<SearchAttributeType>[] = [
@@ -40,7 +44,54 @@ export async function connectClient(config: Config, logger: Logger, waitMs = 60_
   const connection = await retryUntil(waitMs, logger, `Temporal at ${temporalAddress(config)}`, () =>
     Connection.connect({ ...connectionOptions(config), connectTimeout: 5_000 }),
   );
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({ connection, namespace: config.temporal.namespace, interceptors: clientInterceptors() });
+}
+
+const withRequestId = (headers: Headers, requestId: string): Headers => ({
+  ...headers,
+  [REQUEST_ID_HEADER]: defaultPayloadConverter.toPayload(requestId),
+});
+
+/**
+ * Puts the current HTTP request id in the header of every start, update and signal (and in the memo of
+ * a workflow it starts, shown in the Web UI), so the workflow and its activities log it.
+ */
+const requestIdInterceptor: WorkflowClientInterceptor = {
+  startWithDetails(input, next) {
+    const id = currentRequestId();
+    if (!id) return next(input);
+    return next({
+      ...input,
+      headers: withRequestId(input.headers, id),
+      options: { ...input.options, memo: { ...input.options.memo, requestId: id } },
+    });
+  },
+  startUpdateWithStart(input, next) {
+    const id = currentRequestId();
+    if (!id) return next(input);
+    return next({
+      ...input,
+      workflowStartHeaders: withRequestId(input.workflowStartHeaders, id),
+      updateHeaders: withRequestId(input.updateHeaders, id),
+      workflowStartOptions: {
+        ...input.workflowStartOptions,
+        memo: { ...input.workflowStartOptions.memo, requestId: id },
+      },
+    });
+  },
+  startUpdate(input, next) {
+    const id = currentRequestId();
+    return next(id ? { ...input, headers: withRequestId(input.headers, id) } : input);
+  },
+  signal(input, next) {
+    const id = currentRequestId();
+    return next(id ? { ...input, headers: withRequestId(input.headers, id) } : input);
+  },
+};
+
+/** Tracing (a span per client call, context in the headers) and the request id, for every Troupe client. */
+export function clientInterceptors() {
+  return { workflow: [new OpenTelemetryWorkflowClientInterceptor(), requestIdInterceptor] };
 }
 
 export async function retryUntil<T>(

@@ -17,7 +17,18 @@ export function temporalLogger(logger: Logger): DefaultLogger {
   );
 }
 
-/** Installs the process-wide Temporal runtime once, before any worker or native connection is made. */
-export function installTemporalRuntime(logger: Logger): void {
-  Runtime.install({ logger: temporalLogger(logger) });
+/**
+ * Installs the process-wide Temporal runtime once, before any worker or native connection is made:
+ * SDK logs to pino, and the SDK's metrics (task slots, schedule-to-start latency, activity outcomes)
+ * plus Troupe's business counters on a Prometheus endpoint.
+ */
+export function installTemporalRuntime(logger: Logger, metricsPort?: number): void {
+  Runtime.install({
+    logger: temporalLogger(logger),
+    ...(metricsPort && {
+      telemetryOptions: {
+        metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}`, countersTotalSuffix: true } },
+      },
+    }),
+  });
 }

@@ -15,9 +15,9 @@ import { SandboxGateway } from '../test/support/gateway';
 import { GROQ_KEY, groqStandIn } from '../test/support/groq';
 import { eventually, http, newLead, startTroupe } from '../test/support/harness';
 import { createShow } from '../test/support/inventory';
+import { freePort } from '../test/support/ports';
 import { SmtpSink } from '../test/support/smtp-sink';
 import { TAVILY_KEY, tavilyStandIn } from '../test/support/tavily';
-import { freePort } from '../test/setup/global-setup';
 import { workflowCode } from '../worker/workflow-bundle';
 import { startDevServer } from './dev-server';
 import { ensureTemporalCli } from './temporal-cli';
@@ -45,7 +45,8 @@ async function main() {
   const bundle = await workflowCode(pino({ level: 'warn' }));
   process.env.TEST_MYSQL_URL = mysqlUrl;
   process.env.TEST_TEMPORAL_ADDRESS = server.address;
-  process.env.TEST_WORKFLOW_BUNDLE = bundle.workflowBundle && 'codePath' in bundle.workflowBundle ? bundle.workflowBundle.codePath : '';
+  process.env.TEST_WORKFLOW_BUNDLE =
+    bundle.workflowBundle && 'codePath' in bundle.workflowBundle ? bundle.workflowBundle.codePath : '';
 
   const [tavily, groq, smtp, gateway] = await Promise.all([
     tavilyStandIn().start(),
@@ -67,17 +68,23 @@ async function main() {
   const leadTime = async () => {
     const started = performance.now();
     const created = await http(`${troupe.url}/api/v1/leads`, { body: newLead() });
-    await eventually(async () => {
-      const got = await http(`${troupe.url}/api/v1/leads/${created.body.id}`);
-      if (got.body.status !== 'COMPLETED') throw new Error(got.body.status);
-    }, 60_000, 20);
+    await eventually(
+      async () => {
+        const got = await http(`${troupe.url}/api/v1/leads/${created.body.id}`);
+        if (got.body.status !== 'COMPLETED') throw new Error(got.body.status);
+      },
+      60_000,
+      20,
+    );
     return performance.now() - started;
   };
   const leads = Number(process.env.BENCH_LEADS ?? 20);
   await leadTime(); // warm-up
   const sequential: number[] = [];
   for (let i = 0; i < leads; i++) sequential.push(await leadTime());
-  console.log(`Lead end to end (POST → COMPLETED, stand-ins), ${leads} one after another: ${summary(sequential)}`);
+  console.log(
+    `Lead end to end (POST → COMPLETED, stand-ins), ${leads} one after another: ${summary(sequential)}`,
+  );
   const burst = await Promise.all(Array.from({ length: leads }, leadTime));
   console.log(`Lead end to end, ${leads} at once: ${summary(burst)}`);
 
@@ -96,7 +103,9 @@ async function main() {
     );
     const won = statuses.filter((s) => s === 201).length;
     const lost = statuses.filter((s) => s === 409).length;
-    console.log(`${n} concurrent bookings for one seat: ${won} × 201, ${lost} × 409, other ${n - won - lost}; POST ${summary(latencies)}`);
+    console.log(
+      `${n} concurrent bookings for one seat: ${won} × 201, ${lost} × 409, other ${n - won - lost}; POST ${summary(latencies)}`,
+    );
   }
 
   await troupe.stop();

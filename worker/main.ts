@@ -5,12 +5,14 @@ import { temporalAddress } from '../config';
 import { runMain } from '../config/entrypoint';
 import { openDatabase } from '../db/migrate';
 import { installTemporalRuntime } from '../observability/temporal-runtime';
+import { setupTracing } from '../observability/tracing';
 import { activityDependencies } from './dependencies';
-import { createWorker } from './worker';
+import { createWorkers, runWorkers } from './worker';
 import { workflowCode } from './workflow-bundle';
 
 runMain('worker', async (config, logger) => {
-  installTemporalRuntime(logger);
+  const tracing = setupTracing(config, 'troupe-worker');
+  installTemporalRuntime(logger, config.metricsPort);
   const db = await openDatabase(config);
 
   const client = await connectClient(config, logger);
@@ -21,22 +23,29 @@ runMain('worker', async (config, logger) => {
     NativeConnection.connect(connectionOptions(config)),
   );
   const deps = activityDependencies(config, db, logger);
-  const worker = await createWorker({
+  const workers = await createWorkers({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     deps,
     workflowBundle: (await workflowCode(logger, config.temporal.workflowBundlePath)).workflowBundle,
+    tracing,
+    llmActivitiesPerSecond: config.llmActivitiesPerSecond,
     shutdownGraceSeconds: config.shutdownGraceSeconds,
   });
   logger.info(
-    { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace },
+    {
+      taskQueue: config.temporal.taskQueue,
+      namespace: config.temporal.namespace,
+      metrics: `http://localhost:${config.metricsPort}/metrics`,
+    },
     'Worker polling',
   );
-  // The SDK runtime turns SIGINT/SIGTERM into worker.shutdown(): no new tasks, running ones finish.
-  await worker.run();
+  // The SDK runtime turns SIGINT/SIGTERM into shutdown(): no new tasks; running ones get the grace time.
+  await runWorkers(workers);
   logger.info('Worker drained and stopped');
   await connection.close();
   deps.mailer.close();
   await db.destroy();
+  await tracing.shutdown();
 });

@@ -1,5 +1,9 @@
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities';
+import type { Tracing } from '../observability/tracing';
+import { llmTaskQueue } from '../workflows/lead/shared';
+import { activityInterceptors } from './interceptors';
 
 export interface TroupeWorkerOptions {
   connection: NativeConnection;
@@ -7,19 +11,48 @@ export interface TroupeWorkerOptions {
   taskQueue: string;
   deps: ActivityDeps;
   workflowBundle: WorkerOptions['workflowBundle'];
+  tracing: Pick<Tracing, 'spanProcessor' | 'resource'>;
+  /** Cap on Groq calls per second for the whole LLM task queue (Temporal enforces it server-side). */
+  llmActivitiesPerSecond: number;
   shutdownGraceSeconds?: number;
 }
 
-/** The one place a Troupe worker is assembled, for `npm run worker` and the tests alike. */
-export function createWorker(options: TroupeWorkerOptions): Promise<Worker> {
-  return Worker.create({
+/**
+ * The one place Troupe's workers are assembled, for `npm run worker` and the tests alike: the main
+ * worker (all workflows, all activities) and the LLM worker (Groq calls only, rate-capped).
+ */
+export async function createWorkers(options: TroupeWorkerOptions): Promise<Worker[]> {
+  const activities = createActivities(options.deps);
+  const grace = options.shutdownGraceSeconds ?? 25;
+  const common = {
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    workflowBundle: options.workflowBundle,
-    activities: createActivities(options.deps),
-    // On SIGTERM, running activities get this long to finish before they are cancelled
-    // (and retried by Temporal on another worker).
-    shutdownGraceTime: `${options.shutdownGraceSeconds ?? 25} seconds`,
-  });
+    interceptors: { activity: activityInterceptors },
+    // On SIGTERM, running activities get the grace time to finish before they are cancelled (and
+    // retried elsewhere by Temporal); after a few seconds more the worker stops regardless.
+    shutdownGraceTime: `${grace} seconds`,
+    shutdownForceTime: `${grace + 5} seconds`,
+  } satisfies Partial<WorkerOptions>;
+  return Promise.all([
+    Worker.create({
+      ...common,
+      taskQueue: options.taskQueue,
+      workflowBundle: options.workflowBundle,
+      activities,
+      // Workflow spans leave the sandbox through this sink.
+      sinks: { exporter: makeWorkflowExporter(options.tracing.spanProcessor, options.tracing.resource) },
+    }),
+    Worker.create({
+      ...common,
+      taskQueue: llmTaskQueue(options.taskQueue),
+      activities: { analyseLead: activities.analyseLead },
+      maxTaskQueueActivitiesPerSecond: options.llmActivitiesPerSecond,
+      maxConcurrentActivityTaskExecutions: 10,
+    }),
+  ]);
+}
+
+/** Runs workers until they are shut down (SIGINT/SIGTERM via the SDK runtime, or `shutdown()`). */
+export async function runWorkers(workers: Worker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.run()));
 }

@@ -8,7 +8,10 @@ const ROOT = path.resolve(__dirname, '..');
 export const WORKFLOWS_PATH = path.join(ROOT, 'workflows');
 
 export function bundleOptions() {
-  return { workflowsPath: require.resolve(WORKFLOWS_PATH) };
+  return {
+    workflowsPath: require.resolve(WORKFLOWS_PATH),
+    workflowInterceptorModules: [require.resolve(path.join(WORKFLOWS_PATH, 'interceptors'))],
+  };
 }
 
 /**

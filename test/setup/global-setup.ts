@@ -1,6 +1,5 @@
 // One Temporal dev server (in memory), one fresh MySQL database and one workflow bundle for the
 // whole run; test files read their addresses from the environment.
-import { createServer } from 'node:net';
 import { createConnection } from 'mysql2/promise';
 import pino from 'pino';
 import { createDb } from '../../db';
@@ -11,17 +10,7 @@ import type { GatewayDatabase } from '../../gateway/schema';
 import { startDevServer } from '../../scripts/dev-server';
 import { ensureTemporalCli } from '../../scripts/temporal-cli';
 import { workflowCode } from '../../worker/workflow-bundle';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import { freePort } from '../support/ports';
 
 export default async function globalSetup(): Promise<void> {
   const mysqlBase = process.env.TEST_MYSQL_SERVER_URL ?? 'mysql://root@127.0.0.1:3306';

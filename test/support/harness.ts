@@ -5,10 +5,13 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createApp } from '../../api/app';
+import { connectRedis } from '../../clients/redis';
+import { clientInterceptors } from '../../clients/temporal';
 import { type Config, loadConfig } from '../../config';
 import { createDb, type Db } from '../../db';
+import { setupTracing, type Tracing } from '../../observability/tracing';
 import { activityDependencies } from '../../worker/dependencies';
-import { createWorker } from '../../worker/worker';
+import { createWorkers, runWorkers } from '../../worker/worker';
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -30,6 +33,9 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     MAIL_FROM: 'Troupe <troupe@troupe.test>',
     LEAD_REPORT_TO: 'sales@troupe.test',
+    // Tests measure behaviour, not Groq's plan or a client's quota; the tests of those set their own.
+    GROQ_MAX_REQUESTS_PER_SECOND: '1000',
+    RATE_LIMIT_PER_MINUTE: '100000',
     ...overrides,
   };
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
@@ -41,14 +47,13 @@ export interface Troupe {
   env: Record<string, string>;
   client: Client;
   db: Db;
-  worker?: Worker;
   stopWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Starts an in-process worker (unless `worker: false`) and the API on a free port, against real servers. */
 export async function startTroupe(
-  options: { env?: Record<string, string | undefined>; worker?: boolean } = {},
+  options: { env?: Record<string, string | undefined>; worker?: boolean; tracing?: Tracing } = {},
 ): Promise<Troupe> {
   const env = testEnv(options.env);
   const config = loadConfig(env);
@@ -56,32 +61,37 @@ export async function startTroupe(
   const client = new Client({
     connection: await Connection.connect({ address: config.temporal.address }),
     namespace: config.temporal.namespace,
+    interceptors: clientInterceptors(),
   });
 
-  let worker: Worker | undefined;
+  let workers: Worker[] = [];
   let running: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;
+  const tracing = options.tracing ?? setupTracing({}, 'troupe-test');
   if (options.worker !== false) {
     nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-    worker = await createWorker({
+    workers = await createWorkers({
       connection: nativeConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       deps: activityDependencies(config, db, silentLogger),
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' },
+      tracing,
+      llmActivitiesPerSecond: config.llmActivitiesPerSecond,
       shutdownGraceSeconds: 2,
     });
-    running = worker.run();
+    running = runWorkers(workers);
   }
 
-  const app = createApp({ config, db, temporal: client, logger: silentLogger });
+  const redis = config.http.redisUrl ? await connectRedis(config.http.redisUrl, silentLogger) : undefined;
+  const app = createApp({ config, db, temporal: client, logger: silentLogger, redis });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const stopWorker = async () => {
-    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     await running;
     await nativeConnection?.close();
     nativeConnection = undefined;
@@ -92,12 +102,12 @@ export async function startTroupe(
     env,
     client,
     db,
-    worker,
     stopWorker,
     async stop() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await stopWorker();
+      await redis?.quit();
       await client.connection.close();
       await db.destroy();
     },

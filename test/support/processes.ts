@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from './ports';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -24,6 +25,8 @@ export async function spawnPart(
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
+      // Every worker process serves Prometheus metrics; give each its own port.
+      METRICS_PORT: String(await freePort()),
       ...env,
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',

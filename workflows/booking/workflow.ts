@@ -5,6 +5,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  metricMeter,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
@@ -47,6 +48,12 @@ const mail = proxyActivities<BookingActivities>({
   },
 });
 
+const outcomes = metricMeter.createCounter(
+  'troupe_booking_outcomes',
+  'bookings',
+  'Bookings reaching each status past RESERVED',
+);
+
 /**
  * The Booking actor: holds seats (all or none) for BOOKING_HOLD_SECONDS on a durable timer, confirms
  * with a payment (a child payment workflow), cancels with a refund. Whatever fails after seats were
@@ -77,6 +84,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
   const moveTo = (status: BookingStatus) => {
     state.status = status;
     upsertSearchAttributes([{ key: BookingStatusAttribute, value: status }]);
+    if (status !== 'RESERVED') outcomes.add(1, { status });
     log.info('Booking status changed', { bookingId: state.id, status });
   };
   const summary = (p: PaymentState) => ({

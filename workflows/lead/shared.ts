@@ -51,3 +51,9 @@ export const leadWorkflowId = (leadId: string): string => `lead-${leadId}`;
 
 export const RESEARCH_FACETS = ['profile', 'website', 'news'] as const;
 export type ResearchFacet = (typeof RESEARCH_FACETS)[number];
+
+/**
+ * Groq calls run on their own task queue, beside the main one, where workers cap them per second
+ * (GROQ_MAX_REQUESTS_PER_SECOND): the cap holds across all workers, whatever the burst of leads.
+ */
+export const llmTaskQueue = (taskQueue: string): string => `${taskQueue}-llm`;

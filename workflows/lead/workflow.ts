@@ -2,10 +2,12 @@ import {
   ActivityFailure,
   ApplicationFailure,
   log,
+  metricMeter,
   proxyActivities,
   setHandler,
   TimeoutFailure,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { LeadActivities } from '../../activities/lead';
 import {
@@ -15,6 +17,7 @@ import {
   LeadStatusAttribute,
   type LeadWorkflowInput,
   leadStateQuery,
+  llmTaskQueue,
   RESEARCH_FACETS,
 } from './shared';
 
@@ -26,7 +29,7 @@ const bookkeeping = proxyActivities<LeadActivities>({
 
 // Calls to Tavily, Groq and SMTP: bounded retries with backoff; 401/403 and bad input are
 // non-retryable (the activities say so), and a 429's Retry-After sets the next delay.
-const external = proxyActivities<LeadActivities>({
+const EXTERNAL = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '15 seconds',
   scheduleToCloseTimeout: '15 minutes',
@@ -36,7 +39,10 @@ const external = proxyActivities<LeadActivities>({
     maximumInterval: '1 minute',
     maximumAttempts: 8,
   },
-});
+} as const;
+const external = proxyActivities<LeadActivities>(EXTERNAL);
+
+const finished = metricMeter.createCounter('troupe_leads_finished', 'leads', 'Leads by final status');
 
 /**
  * The Lead actor: NEW → ENRICHING → ENRICHED → COMPLETED, or FAILED with a reason.
@@ -45,6 +51,12 @@ const external = proxyActivities<LeadActivities>({
 export async function leadWorkflow(lead: LeadWorkflowInput): Promise<LeadState> {
   const state: LeadState = { status: 'NEW' };
   setHandler(leadStateQuery, () => state);
+  // Groq calls wait their turn on the rate-capped LLM task queue, so they may queue for a long time.
+  const llm = proxyActivities<LeadActivities>({
+    ...EXTERNAL,
+    taskQueue: llmTaskQueue(workflowInfo().taskQueue),
+    scheduleToCloseTimeout: '2 hours',
+  });
 
   const moveTo = async (status: LeadStatus, patch: Omit<LeadState, 'status'> = {}) => {
     // MySQL first: the API serves it, and it refuses transitions that would repeat finished work.
@@ -72,16 +84,18 @@ export async function leadWorkflow(lead: LeadWorkflowInput): Promise<LeadState> 
     const research = { profile, website, news } as NonNullable<LeadState['research']>;
 
     step = 'analysis';
-    const analysis = await external.analyseLead({ lead, research });
+    const analysis = await llm.analyseLead({ lead, research });
     await moveTo('ENRICHED', { research, analysis });
 
     step = 'report';
     const delivery = await external.sendLeadReport({ lead, research, analysis });
     await moveTo('COMPLETED', { delivery });
+    finished.add(1, { status: 'COMPLETED' });
   } catch (err) {
     const error = describeFailure(step, err);
     log.warn('Lead enrichment failed', { leadId: lead.id, ...error });
     await moveTo('FAILED', { error });
+    finished.add(1, { status: 'FAILED', reason: error.type });
   }
   return state;
 }

@@ -5,6 +5,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  metricMeter,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -45,6 +46,9 @@ const bookkeeping = proxyActivities<PaymentActivities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+const captures = metricMeter.createCounter('troupe_payment_captures', 'payments', 'Payments captured');
+const refunds = metricMeter.createCounter('troupe_payment_refunds', 'refunds', 'Refunds, by outcome');
 
 /**
  * The Payment actor: authorize, capture (at once or on request), refund on demand, each exactly once
@@ -225,6 +229,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
       amount: captureRequest?.amount,
     });
     await publish({ status: 'CAPTURED', capturedAmount: captured });
+    captures.add(1, { currency: input.currency });
   } catch (err) {
     await fail(err, 'capture');
     return finish();
@@ -252,10 +257,12 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
         refundedAmount,
         status: refundedAmount >= state.capturedAmount ? 'REFUNDED' : 'PARTIALLY_REFUNDED',
       });
+      refunds.add(1, { outcome: 'succeeded', currency: input.currency });
     } catch (err) {
       await publish({
         refunds: settle({ ...pending, status: 'FAILED', error: failureOf(err, 'refund').message }),
       });
+      refunds.add(1, { outcome: 'failed', currency: input.currency });
     }
     refundQueue.shift();
   }
