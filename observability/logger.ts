@@ -18,8 +18,13 @@ const REDACT = [
   '*.paymentMethod',
 ];
 
-export function createLogger(config: Pick<Config, 'log'>, name: string): Logger {
-  return pino({
+/** The process logger; `destination` is for tests that read what would be logged. */
+export function createLogger(
+  config: Pick<Config, 'log'>,
+  name: string,
+  destination?: pino.DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
     name,
     level: config.log.level,
     redact: { paths: REDACT, censor: '[redacted]' },
@@ -31,5 +36,6 @@ export function createLogger(config: Pick<Config, 'log'>, name: string): Logger 
           },
         }
       : {}),
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -47,8 +47,14 @@ export function problemHandler(): ErrorRequestHandler {
       problem = err;
     } else if (bodyError) {
       problem = new Problem(bodyError[0], bodyError[1]);
-    } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500 && err.expose) {
-      problem = new Problem(err.status, String(err.message));
+    } else if (err instanceof URIError) {
+      problem = new Problem(400, 'The URL is not valid percent-encoding');
+    } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+      // Express and its parsers mark client errors with a status; show their message only if they say it is safe.
+      problem = new Problem(
+        err.status,
+        err.expose ? String(err.message) : 'The request could not be understood',
+      );
     } else if (isUnavailable(err)) {
       req.log?.error({ err }, 'Dependency unavailable');
       problem = new Problem(503, 'A service Troupe depends on is unavailable; try again shortly', {

@@ -2,22 +2,32 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, type LogEntry, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createApp } from '../../api/app';
 import { connectRedis } from '../../clients/redis';
 import { clientInterceptors } from '../../clients/temporal';
 import { type Config, loadConfig } from '../../config';
 import { createDb, type Db } from '../../db';
+import type { Logger } from '../../observability/logger';
 import { setupTracing, type Tracing } from '../../observability/tracing';
 import { activityDependencies } from '../../worker/dependencies';
 import { createWorkers, runWorkers } from '../../worker/worker';
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
+/** Every SDK, workflow and activity log entry of this test file's workers, for tests about logging. */
+export const sdkLogs: LogEntry[] = [];
+
 // The SDK's own logs (worker state changes) only when asked for; each test file gets its own runtime.
 try {
-  Runtime.install({ logger: new DefaultLogger(process.env.TEST_LOG_LEVEL ? 'INFO' : 'ERROR') });
+  const print = new DefaultLogger(process.env.TEST_LOG_LEVEL ? 'INFO' : 'ERROR');
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => {
+      sdkLogs.push(entry);
+      print.log(entry.level, entry.message, entry.meta);
+    }),
+  });
 } catch {
   // Already installed in this process.
 }
@@ -53,8 +63,14 @@ export interface Troupe {
 
 /** Starts an in-process worker (unless `worker: false`) and the API on a free port, against real servers. */
 export async function startTroupe(
-  options: { env?: Record<string, string | undefined>; worker?: boolean; tracing?: Tracing } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    worker?: boolean;
+    tracing?: Tracing;
+    logger?: Logger;
+  } = {},
 ): Promise<Troupe> {
+  const logger = options.logger ?? silentLogger;
   const env = testEnv(options.env);
   const config = loadConfig(env);
   const db = createDb(config.mysql.url);
@@ -74,7 +90,7 @@ export async function startTroupe(
       connection: nativeConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: activityDependencies(config, db, silentLogger),
+      deps: activityDependencies(config, db, logger),
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' },
       tracing,
       llmActivitiesPerSecond: config.llmActivitiesPerSecond,
@@ -83,8 +99,8 @@ export async function startTroupe(
     running = runWorkers(workers);
   }
 
-  const redis = config.http.redisUrl ? await connectRedis(config.http.redisUrl, silentLogger) : undefined;
-  const app = createApp({ config, db, temporal: client, logger: silentLogger, redis });
+  const redis = config.http.redisUrl ? await connectRedis(config.http.redisUrl, logger) : undefined;
+  const app = createApp({ config, db, temporal: client, logger, redis });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
