@@ -135,7 +135,7 @@ describe('a battery of malformed, oversized, mistyped, unauthenticated and hosti
 
   beforeAll(async () => {
     troupe = await startTroupe({ env: { API_KEYS: key } });
-    const document = await (await fetch(`${troupe.url}/openapi.json`)).json();
+    const document = (await (await fetch(`${troupe.url}/openapi.json`)).json()) as { paths: Paths };
     battery = attacks(document.paths, key);
   });
   afterAll(async () => troupe?.stop());
