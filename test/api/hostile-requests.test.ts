@@ -60,13 +60,14 @@ function attacks(paths: Paths, key: string): Attack[] {
       }
       add('an unsupported method', { method: 'PATCH', headers: auth });
       if (template.includes('{id}')) {
-        for (const [what, id] of [
+        const ids: [string, string][] = [
           ['path traversal', '..%2f..%2f..%2fetc%2fpasswd'],
           ['SQL in the id', "1'%20OR%20'1'%3D'1"],
           ['a broken percent-encoding', '%E0%A4%A'],
           ['a 5000-character id', 'x'.repeat(5000)],
-        ]) {
-          add(what, { path: template.replace('{id}', id ?? ''), headers: auth });
+        ];
+        for (const [what, id] of ids) {
+          add(what, { path: template.replace('{id}', id), headers: auth });
         }
       }
       if (method === 'get' && template.includes('leads') && !template.includes('{id}')) {
