@@ -3,7 +3,7 @@
 // each start and the week of shows rolls forward. `npm run seed` runs it alone.
 import { TZDate } from '@date-fns/tz';
 import { addDays, format } from 'date-fns';
-import { loadConfig } from '../config';
+import { loadConfigOrExit } from '../config/entrypoint';
 import type { Db } from './index';
 import { openDatabase } from './migrate';
 
@@ -93,7 +93,7 @@ export async function seedDemoInventory(db: Db, now = new Date(), days = 7): Pro
 
 if (require.main === module) {
   void (async () => {
-    const db = await openDatabase(loadConfig());
+    const db = await openDatabase(loadConfigOrExit('seed'));
     const { shows } = await seedDemoInventory(db);
     console.log(`Seeded demo inventory (${shows} new shows).`);
     await db.destroy();

@@ -72,6 +72,13 @@ async function lockAuthorization(trx: Trx, id: string) {
     .executeTakeFirst();
 }
 
+const notAuthorized = (status: string) =>
+  error(
+    400,
+    'invalid_request_error',
+    'authorization_unexpected_state',
+    `Authorization is ${status}, not authorized`,
+  );
 const missing = (id: string) =>
   error(404, 'invalid_request_error', 'resource_missing', `No such authorization: '${id}'`);
 
@@ -122,12 +129,7 @@ export async function capture(
   const auth = await lockAuthorization(trx, id);
   if (!auth) return missing(id);
   if (auth.status !== 'authorized') {
-    return error(
-      400,
-      'invalid_request_error',
-      'authorization_unexpected_state',
-      `Authorization is ${auth.status}, not authorized`,
-    );
+    return notAuthorized(auth.status);
   }
   const captured = amount ?? auth.amount;
   if (captured > auth.amount) {
@@ -151,12 +153,7 @@ export async function voidAuthorization(trx: Trx, id: string, key: string): Prom
   const auth = await lockAuthorization(trx, id);
   if (!auth) return missing(id);
   if (auth.status !== 'authorized') {
-    return error(
-      400,
-      'invalid_request_error',
-      'authorization_unexpected_state',
-      `Authorization is ${auth.status}, not authorized`,
-    );
+    return notAuthorized(auth.status);
   }
   await trx
     .updateTable('gateway_authorizations')

@@ -12,12 +12,13 @@ import { seedDemoInventory } from '../db/seed';
 import { migrateGateway } from '../gateway/migrate';
 import type { GatewayDatabase } from '../gateway/schema';
 import { SandboxGateway } from '../test/support/gateway';
-import { GROQ_KEY, groqStandIn } from '../test/support/groq';
+import { groqStandIn } from '../test/support/groq';
 import { eventually, http, newLead, startTroupe } from '../test/support/harness';
 import { createShow } from '../test/support/inventory';
 import { freePort } from '../test/support/ports';
 import { SmtpSink } from '../test/support/smtp-sink';
-import { TAVILY_KEY, tavilyStandIn } from '../test/support/tavily';
+import { standInEnv } from '../test/support/stand-in-env';
+import { tavilyStandIn } from '../test/support/tavily';
 import { workflowCode } from '../worker/workflow-bundle';
 import { startDevServer } from './dev-server';
 import { ensureTemporalCli } from './temporal-cli';
@@ -55,14 +56,7 @@ async function main() {
     new SandboxGateway().start(),
   ]);
   const troupe = await startTroupe({
-    env: {
-      TAVILY_API_KEY: TAVILY_KEY,
-      TAVILY_BASE_URL: tavily.url,
-      GROQ_API_KEY: GROQ_KEY,
-      GROQ_BASE_URL: groq.url,
-      SMTP_URL: smtp.url,
-      PAYMENT_GATEWAY_URL: gateway.url,
-    },
+    env: standInEnv({ tavily, groq, smtp, gateway }),
   });
 
   const leadTime = async () => {

@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { type Config, ConfigError, loadConfig } from '../config';
+import { loadConfigOrExit } from '../config/entrypoint';
 import { openDatabase } from '../db/migrate';
 import { seedDemoInventory } from '../db/seed';
 import { type DevServer, startDevServer } from './dev-server';
@@ -45,21 +45,7 @@ async function waitForReady(url: string, timeoutMs: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  try {
-    process.loadEnvFile();
-  } catch {
-    // No .env file.
-  }
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit('start');
   const started = Date.now();
   const env: NodeJS.ProcessEnv = {
     ...process.env,

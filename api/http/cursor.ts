@@ -14,3 +14,18 @@ export function decodeCursor(cursor: string): [string, string] {
   }
   throw validationProblem([{ field: 'query.cursor', message: 'is not a cursor this API issued' }]);
 }
+
+/** Keyset pagination: given limit + 1 rows, the extra one says there is a next page, after the last row shown. */
+export function toPage<Row, View>(
+  rows: Row[],
+  limit: number,
+  keyOf: (row: Row) => [string, string],
+  view: (row: Row) => View,
+) {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(view),
+    nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null,
+  };
+}

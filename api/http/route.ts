@@ -1,7 +1,7 @@
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
-import { fieldErrors, Problem, problemSchema, validationProblem } from './problem';
+import { fieldErrors, problemSchema, validationProblem } from './problem';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Schema = z.ZodType | undefined;
@@ -150,13 +150,4 @@ export function mountRoute(router: Router, spec: RouteSpec, options: { checkResp
       res.status(reply.status).json(reply.body);
     }
   });
-}
-
-/** Handlers signal expected failures by throwing; this keeps their return type about success. */
-export function fail(
-  status: number,
-  detail: string,
-  options?: ConstructorParameters<typeof Problem>[2],
-): never {
-  throw new Problem(status, detail, options);
 }

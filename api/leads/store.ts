@@ -4,7 +4,7 @@ import type { Db } from '../../db';
 import { fromJson } from '../../db';
 import type { LeadStatus } from '../../workflows/lead/shared';
 import { leadWorkflowId } from '../../workflows/lead/shared';
-import { decodeCursor, encodeCursor } from '../http/cursor';
+import { decodeCursor, toPage } from '../http/cursor';
 import type { CreateLead, LeadView } from './schemas';
 
 /** A lead's id is derived from its email, so the same person is one lead however often they are posted. */
@@ -105,11 +105,5 @@ export async function listLeads(
     );
   }
   const rows = await query.execute();
-  const page = rows.slice(0, options.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toView),
-    nextCursor:
-      rows.length > options.limit && last ? encodeCursor([last.created_at.toISOString(), last.id]) : null,
-  };
+  return toPage(rows, options.limit, (row) => [row.created_at.toISOString(), row.id], toView);
 }

@@ -2,7 +2,7 @@ import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../../db';
 import type { Database } from '../../db/schema';
 import { HOLD_TAKEOVER_GRACE_MS } from '../../workflows/booking/shared';
-import { decodeCursor, encodeCursor } from '../http/cursor';
+import { decodeCursor, toPage } from '../http/cursor';
 import type { ShowView } from './schemas';
 
 /** A hold counts until its time (plus the takeover grace) has passed; a booking counts for good. */
@@ -91,15 +91,7 @@ export async function listShows(
     );
   }
   const rows = await query.execute();
-  const page = rows.slice(0, options.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toView),
-    nextCursor:
-      rows.length > options.limit && last
-        ? encodeCursor([last.starts_at.toISOString(), String(last.id)])
-        : null,
-  };
+  return toPage(rows, options.limit, (row) => [row.starts_at.toISOString(), String(row.id)], toView);
 }
 
 export async function findShow(db: Db, id: number): Promise<ShowView | undefined> {

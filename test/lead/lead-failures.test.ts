@@ -1,9 +1,10 @@
-import { completion, GROQ_KEY, groqStandIn, rateLimited } from '../support/groq';
+import { completion, groqStandIn, rateLimited } from '../support/groq';
 import { eventually, http, newLead, startTroupe, type Troupe } from '../support/harness';
 import { recordHistory } from '../support/histories';
 import { SmtpSink } from '../support/smtp-sink';
 import type { StandIn } from '../support/stand-in';
-import { TAVILY_KEY, tavilyStandIn } from '../support/tavily';
+import { standInEnv } from '../support/stand-in-env';
+import { tavilyStandIn } from '../support/tavily';
 
 const CHAT = '/openai/v1/chat/completions';
 
@@ -27,14 +28,7 @@ describe('lead failures: retried when transient, FAILED with a reason when not',
 
   async function troupeWith(env: Record<string, string> = {}): Promise<Troupe> {
     const troupe = await startTroupe({
-      env: {
-        TAVILY_API_KEY: TAVILY_KEY,
-        TAVILY_BASE_URL: tavily.url,
-        GROQ_API_KEY: GROQ_KEY,
-        GROQ_BASE_URL: groq.url,
-        SMTP_URL: smtp.url,
-        ...env,
-      },
+      env: { ...standInEnv({ tavily, groq, smtp }), ...env },
     });
     troupes.push(troupe);
     return troupe;

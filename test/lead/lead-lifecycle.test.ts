@@ -2,11 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { GROQ_KEY, groqStandIn } from '../support/groq';
+import { groqStandIn } from '../support/groq';
 import { eventually, http, newLead, startTroupe, type Troupe } from '../support/harness';
 import { recordHistory } from '../support/histories';
 import { SmtpSink } from '../support/smtp-sink';
 import type { StandIn } from '../support/stand-in';
+import { standInEnv } from '../support/stand-in-env';
 import { TAVILY_KEY, tavilyStandIn } from '../support/tavily';
 
 /** The LeadStatus values the workflow upserted, in order, read from its history. */
@@ -38,13 +39,7 @@ describe('a lead, end to end against Tavily and Groq stand-ins and a real SMTP s
       new SmtpSink().start(),
     ]);
     troupe = await startTroupe({
-      env: {
-        TAVILY_API_KEY: TAVILY_KEY,
-        TAVILY_BASE_URL: tavily.url,
-        GROQ_API_KEY: GROQ_KEY,
-        GROQ_BASE_URL: groq.url,
-        SMTP_URL: smtp.url,
-      },
+      env: standInEnv({ tavily, groq, smtp }),
     });
   });
   afterAll(async () => {

@@ -1,9 +1,10 @@
-import { GROQ_KEY, groqStandIn } from '../support/groq';
+import { groqStandIn } from '../support/groq';
 import { eventually, http, newLead, startTroupe, type Troupe } from '../support/harness';
 import { type Part, spawnWorker } from '../support/processes';
 import { SmtpSink } from '../support/smtp-sink';
 import type { StandIn } from '../support/stand-in';
-import { TAVILY_KEY, tavilyStandIn } from '../support/tavily';
+import { standInEnv } from '../support/stand-in-env';
+import { tavilyStandIn } from '../support/tavily';
 
 describe('a worker killed in the middle of an enrichment', () => {
   let tavily: StandIn;
@@ -31,11 +32,7 @@ describe('a worker killed in the middle of an enrichment', () => {
     const env = {
       ...api.env,
       WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE ?? '',
-      TAVILY_API_KEY: TAVILY_KEY,
-      TAVILY_BASE_URL: tavily.url,
-      GROQ_API_KEY: GROQ_KEY,
-      GROQ_BASE_URL: groq.url,
-      SMTP_URL: smtp.url,
+      ...standInEnv({ tavily, groq, smtp }),
     };
     // The first analysis call hangs, so the worker dies with it in flight.
     groq.enqueue({ status: 200, body: {}, delayMs: 120_000 });
