@@ -1,4 +1,6 @@
-import { ConfigError, loadConfig } from '../config';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, ENV_VARIABLES, loadConfig } from '../config';
 
 describe('configuration', () => {
   it('has working defaults for a laptop', () => {
@@ -35,6 +37,12 @@ describe('configuration', () => {
     const attempt = () => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' });
     expect(attempt).toThrow(/\n {2}PORT: /);
     expect(attempt).toThrow(/\n {2}LOG_LEVEL: /);
+  });
+
+  it('.env.example lists every variable the service reads, and nothing else', () => {
+    const example = readFileSync(path.join(__dirname, '../.env.example'), 'utf8');
+    const listed = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);
+    expect([...listed].sort()).toEqual(ENV_VARIABLES.filter((name) => name !== 'NODE_ENV').sort());
   });
 
   it('turns on TLS for Temporal Cloud API keys', () => {

@@ -35,7 +35,7 @@ const APP_SERVICES = ['api', 'worker', 'seed', 'gateway'];
 describe('docker-compose.yml', () => {
   it('runs every part of the system', () => {
     expect(Object.keys(services)).toEqual(
-      expect.arrayContaining(['mysql', 'temporal', 'temporal-ui', 'mailpit', ...APP_SERVICES]),
+      expect.arrayContaining(['mysql', 'temporal', 'temporal-ui', 'mailpit', 'redis', ...APP_SERVICES]),
     );
   });
 
