@@ -123,6 +123,7 @@ async function main(): Promise<void> {
     say('start', `  API     ${api}/api/v1`);
     say('start', `  Docs    ${api}/docs`);
     say('start', `  Web UI  ${ui}`);
+    say('start', `  Metrics ${api}/metrics (API), http://localhost:${config.metricsPort}/metrics (worker)`);
     if (config.payments.runSandbox) say('start', `  Sandbox payment gateway ${config.payments.gatewayUrl}`);
     say('start', 'Press Ctrl-C to stop.');
   } catch (err) {
