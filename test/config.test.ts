@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { connectionOptions } from '../clients/temporal';
 import { ConfigError, ENV_VARIABLES, loadConfig } from '../config';
 
 describe('configuration', () => {
@@ -49,5 +51,43 @@ describe('configuration', () => {
     const config = loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'key' });
     expect(config.temporal.tls).toBeDefined();
     expect(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }).temporal.tls).toBeUndefined();
+  });
+});
+
+describe('the Temporal connection settings', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'troupe-tls-'));
+  const file = (name: string, content: string) => {
+    writeFileSync(path.join(dir, name), content);
+    return path.join(dir, name);
+  };
+
+  it('reads the mTLS pair, the CA and the server name from the paths given', () => {
+    const options = connectionOptions(
+      loadConfig({
+        TEMPORAL_ADDRESS: 'temporal.internal:7233',
+        TEMPORAL_TLS_CERT_PATH: file('client.pem', 'CERT'),
+        TEMPORAL_TLS_KEY_PATH: file('client.key', 'KEY'),
+        TEMPORAL_TLS_CA_PATH: file('ca.pem', 'CA'),
+        TEMPORAL_TLS_SERVER_NAME: 'temporal',
+      }),
+    );
+    expect(options.address).toBe('temporal.internal:7233');
+    expect(options.tls).toMatchObject({ serverNameOverride: 'temporal' });
+    const tls = options.tls as {
+      clientCertPair: { crt: Buffer; key: Buffer };
+      serverRootCACertificate: Buffer;
+    };
+    expect(tls.clientCertPair.crt.toString()).toBe('CERT');
+    expect(tls.clientCertPair.key.toString()).toBe('KEY');
+    expect(tls.serverRootCACertificate.toString()).toBe('CA');
+  });
+
+  it('uses the API key with TLS for Temporal Cloud, and plain gRPC to the local dev server', () => {
+    const cloud = connectionOptions(
+      loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'secret' }),
+    );
+    expect(cloud).toMatchObject({ apiKey: 'secret', tls: {} });
+    const local = connectionOptions(loadConfig({}));
+    expect(local).toEqual({ address: '127.0.0.1:7233' });
   });
 });

@@ -21,15 +21,16 @@ describe('Groq calls run on their own, rate-capped task queue', () => {
   it('a burst of leads does not exceed GROQ_MAX_REQUESTS_PER_SECOND, however many workers run', async () => {
     const [api] = troupes;
     const leads = await Promise.all(
-      Array.from({ length: 7 }, () => http(`${api?.url}/api/v1/leads`, { body: newLead() })),
+      Array.from({ length: 9 }, () => http(`${api?.url}/api/v1/leads`, { body: newLead() })),
     );
     await eventually(async () => {
       for (const lead of leads)
         expect((await http(`${api?.url}/api/v1/leads/${lead.body.id}`)).body.status).toBe('COMPLETED');
     }, 30_000);
     const at = groq.requests.map((r) => r.at).sort((a, b) => a - b);
-    expect(at).toHaveLength(7);
-    // 7 calls at 2 a second span at least ~2.5 s (allowing the limiter a burst of 2).
-    expect((at[6] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(2_400);
+    expect(at).toHaveLength(9);
+    // Uncapped, 9 calls go out within a few hundred milliseconds; at 2 a second they take about 4 s.
+    // The bound is loose because the server's limiter allows some burst across task-queue partitions.
+    expect((at[8] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(2_000);
   });
 });
