@@ -134,6 +134,23 @@ describe('a booking: hold, confirm with a payment, cancel with a refund', () => 
     recordHistory(held.body.workflowId, 'booking-declined-then-confirmed');
   });
 
+  it('cancelling a booking whose payment was already refunded through the payments API refunds nothing more', async () => {
+    const showId = await createShow(troupe.db);
+    const held = await book({ showId, seatIds: ['G1'], customer });
+    const confirmed = await confirm(held.body.id, 'pm_card_visa');
+    const refunded = await http(`${troupe.url}/api/v1/payments/${confirmed.body.payment.id}/refund`, { body: {} });
+    expect(refunded.body.status).toBe('REFUNDED');
+    await eventually(async () => {
+      const booking = await troupe.client.workflow.getHandle(held.body.workflowId).query('bookingState');
+      expect(booking).toMatchObject({ status: 'CONFIRMED' });
+      await troupe.client.workflow.getHandle(`payment-${confirmed.body.payment.id}`).result();
+    });
+    const cancelled = await cancel(held.body.id);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('CANCELLED');
+    expect((await gateway.ledger(held.body.id)).filter((e) => e.kind === 'refund')).toEqual([{ kind: 'refund', amount: 1250 }]);
+  });
+
   it('cancelling a reserved booking releases its seats without touching money', async () => {
     const showId = await createShow(troupe.db);
     const held = await book({ showId, seatIds: ['C1', 'C2'], customer });

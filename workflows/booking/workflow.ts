@@ -96,7 +96,20 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
 
   /** Asks the payment for a refund (workflows signal; only clients send updates) and waits for its outcome. */
   const refund = async (paymentId: string, refundId: string) => {
-    await getExternalWorkflowHandle(paymentWorkflowId(paymentId)).signal(refundRequestedSignal, { refundId });
+    const known = payments.get(paymentId);
+    // Already refunded in full (say, through the payments API): nothing left to give back.
+    if (known?.status === 'REFUNDED') return known;
+    try {
+      await getExternalWorkflowHandle(paymentWorkflowId(paymentId)).signal(refundRequestedSignal, {
+        refundId,
+      });
+    } catch (err) {
+      // The payment's workflow has closed (its refund window is over): the refund cannot go through it.
+      throw ApplicationFailure.create({
+        type: 'RefundFailed',
+        message: `refund failed: ${errorMessage(err)}`,
+      });
+    }
     await condition(
       () =>
         payments.get(paymentId)?.refunds.some((r) => r.id === refundId && r.status !== 'PENDING') ?? false,
