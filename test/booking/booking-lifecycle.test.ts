@@ -138,7 +138,9 @@ describe('a booking: hold, confirm with a payment, cancel with a refund', () => 
     const showId = await createShow(troupe.db);
     const held = await book({ showId, seatIds: ['G1'], customer });
     const confirmed = await confirm(held.body.id, 'pm_card_visa');
-    const refunded = await http(`${troupe.url}/api/v1/payments/${confirmed.body.payment.id}/refund`, { body: {} });
+    const refunded = await http(`${troupe.url}/api/v1/payments/${confirmed.body.payment.id}/refund`, {
+      body: {},
+    });
     expect(refunded.body.status).toBe('REFUNDED');
     await eventually(async () => {
       const booking = await troupe.client.workflow.getHandle(held.body.workflowId).query('bookingState');
@@ -148,7 +150,9 @@ describe('a booking: hold, confirm with a payment, cancel with a refund', () => 
     const cancelled = await cancel(held.body.id);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('CANCELLED');
-    expect((await gateway.ledger(held.body.id)).filter((e) => e.kind === 'refund')).toEqual([{ kind: 'refund', amount: 1250 }]);
+    expect((await gateway.ledger(held.body.id)).filter((e) => e.kind === 'refund')).toEqual([
+      { kind: 'refund', amount: 1250 },
+    ]);
   });
 
   it('cancelling a reserved booking releases its seats without touching money', async () => {
