@@ -69,13 +69,11 @@ export function leadRoutes({ db, temporal, config }: ApiDeps) {
         const key = headers['idempotency-key'];
         if (key) id = await claimIdempotencyKey(db, { scope: 'lead', key, request: body, resourceId: id });
         const { created } = await insertLead(db, id, body);
-        let lead = await findLead(db, id);
+        const lead = await findLead(db, id);
         if (!lead) throw new Error(`lead ${id} vanished after insert`);
-        // NEW means no workflow has run yet (or a previous request died before starting it).
-        if (lead.status === 'NEW') {
-          await startEnrichment(lead);
-          lead = (await findLead(db, id)) ?? lead;
-        }
+        // NEW means no workflow has run yet (or a previous request died before starting it). The answer
+        // shows the lead as it was read: a just-started enrichment is reported as NEW, as a 202 implies.
+        if (lead.status === 'NEW') await startEnrichment(lead);
         return { status: created ? 202 : 200, body: lead, headers: { Location: `/api/v1/leads/${id}` } };
       },
     }),

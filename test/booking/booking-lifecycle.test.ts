@@ -155,6 +155,31 @@ describe('a booking: hold, confirm with a payment, cancel with a refund', () => 
     ]);
   });
 
+  it('seats lost before the payment completes: the capture is refunded, the booking FAILED with why', async () => {
+    const showId = await createShow(troupe.db);
+    const held = await book({ showId, seatIds: ['H1', 'H2'], customer });
+    // The hold vanishes behind the workflow's back (as when a late hold is taken over by another booking).
+    await troupe.db.deleteFrom('seat_holds').where('booking_id', '=', held.body.id).execute();
+
+    const lost = await confirm(held.body.id, 'pm_card_visa');
+    expect(lost.status).toBe(409);
+    expect(lost.body.detail).toMatch(
+      /^Seats H1, H2 were released before the payment completed; the payment was refunded/,
+    );
+    const booking = await http(`${troupe.url}/api/v1/bookings/${held.body.id}`);
+    expect(booking.body).toMatchObject({
+      status: 'FAILED',
+      error: { type: 'HoldLost' },
+      payment: { status: 'REFUNDED', refundedAmount: 2500 },
+    });
+    expect(await gateway.ledger(held.body.id)).toEqual([
+      { kind: 'authorize', amount: 2500 },
+      { kind: 'capture', amount: 2500 },
+      { kind: 'refund', amount: 2500 },
+    ]);
+    expect(await seatStatus(showId)).toMatchObject({ H1: 'AVAILABLE', H2: 'AVAILABLE' });
+  });
+
   it('cancelling a reserved booking releases its seats without touching money', async () => {
     const showId = await createShow(troupe.db);
     const held = await book({ showId, seatIds: ['C1', 'C2'], customer });

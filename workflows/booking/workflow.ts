@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -14,6 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BookingActivities } from '../../activities/booking';
+import { failureReason } from '../failures';
 import {
   type PaymentState,
   paymentChangedSignal,
@@ -107,7 +107,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
       // The payment's workflow has closed (its refund window is over): the refund cannot go through it.
       throw ApplicationFailure.create({
         type: 'RefundFailed',
-        message: `refund failed: ${errorMessage(err)}`,
+        message: `refund failed: ${failureReason(err).message}`,
       });
     }
     await condition(
@@ -188,7 +188,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
           await seats.confirmSeats({ bookingId: state.id, paymentId });
         } catch (err) {
           // Compensation: the seats were lost (the hold ran out and another booking took them).
-          const error = { type: 'HoldLost', message: errorMessage(err) };
+          const error = { type: 'HoldLost', message: failureReason(err).message };
           log.warn('Seats lost after capture; refunding', { bookingId: state.id, ...error });
           state.payment = summary(await refund(paymentId, 'hold-lost'));
           await seats.releaseSeats({ bookingId: state.id, status: 'FAILED', error });
@@ -259,11 +259,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
       showStartsAt: hold.showStartsAt,
     });
   } catch (err) {
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    state.error = {
-      type: cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : 'Error',
-      message: errorMessage(err),
-    };
+    state.error = failureReason(err);
     moveTo('REJECTED');
     return finish(state);
   }
@@ -293,9 +289,4 @@ const untilTime = (at: number) => Math.max(1, at - Date.now());
 async function finish(state: BookingState): Promise<BookingState> {
   await condition(allHandlersFinished);
   return state;
-}
-
-function errorMessage(err: unknown): string {
-  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
-  return cause instanceof Error ? cause.message : String(cause);
 }

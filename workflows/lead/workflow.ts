@@ -5,11 +5,11 @@ import {
   metricMeter,
   proxyActivities,
   setHandler,
-  TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LeadActivities } from '../../activities/lead';
+import { failureReason } from '../failures';
 import {
   type LeadFailure,
   type LeadState,
@@ -105,11 +105,5 @@ function isFailureOfType(err: unknown, type: string): boolean {
 }
 
 function describeFailure(step: string, err: unknown): LeadFailure {
-  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
-  if (cause instanceof ApplicationFailure)
-    return { step, type: cause.type ?? 'Error', message: cause.message };
-  if (cause instanceof TimeoutFailure) {
-    return { step, type: 'Timeout', message: `gave up after retries (${cause.timeoutType} timeout)` };
-  }
-  return { step, type: 'Error', message: cause instanceof Error ? cause.message : String(cause) };
+  return { step, ...failureReason(err) };
 }

@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -11,6 +10,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { PaymentActivities } from '../../activities/payment';
+import { failureReason } from '../failures';
 import {
   capturePaymentUpdate,
   FINAL_AUTHORIZATION_STATUSES,
@@ -270,7 +270,6 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
 }
 
 function failureOf(err: unknown, step: string): { type: string; message: string } {
-  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
-  const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : 'Error';
-  return { type, message: `${step}: ${cause instanceof Error ? cause.message : String(cause)}` };
+  const { type, message } = failureReason(err);
+  return { type, message: `${step}: ${message}` };
 }
