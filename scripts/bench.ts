@@ -42,7 +42,7 @@ async function main() {
   await seedDemoInventory(db);
   await migrateGateway(createDb<GatewayDatabase>(mysqlUrl));
 
-  const server = await startDevServer({ cli: ensureTemporalCli(), port: await freePort() });
+  const server = await startDevServer({ cli: await ensureTemporalCli(), port: await freePort() });
   const bundle = await workflowCode(pino({ level: 'warn' }));
   process.env.TEST_MYSQL_URL = mysqlUrl;
   process.env.TEST_TEMPORAL_ADDRESS = server.address;

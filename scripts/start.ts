@@ -77,7 +77,7 @@ async function main(): Promise<void> {
 
   try {
     if (!config.temporal.address) {
-      const cli = ensureTemporalCli((line) => say('start', line));
+      const cli = await ensureTemporalCli((line) => say('start', line));
       const { port, uiPort } = config.temporal.devServer;
       devServer = await startDevServer({
         cli,

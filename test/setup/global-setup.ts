@@ -30,7 +30,7 @@ export default async function globalSetup(): Promise<void> {
 
   const logger = pino({ level: 'warn' });
   const [server, bundle] = await Promise.all([
-    startDevServer({ cli: ensureTemporalCli(), port: await freePort() }),
+    startDevServer({ cli: await ensureTemporalCli(), port: await freePort() }),
     workflowCode(logger),
   ]);
   (globalThis as { __temporal?: typeof server }).__temporal = server;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ensureTemporalCli } from '../../scripts/temporal-cli';
+import { findTemporalCli } from '../../scripts/temporal-cli';
 
 export const HISTORY_DIR = path.resolve(__dirname, '../fixtures/histories');
 
@@ -14,7 +14,7 @@ export const HISTORY_DIR = path.resolve(__dirname, '../fixtures/histories');
 export function recordHistory(workflowId: string, name: string): void {
   if (!process.env.RECORD_HISTORIES) return;
   const json = execFileSync(
-    ensureTemporalCli(),
+    findTemporalCli() ?? 'temporal',
     [
       'workflow',
       'show',
