@@ -6,6 +6,7 @@ import type { SearchAttributeKey } from '@temporalio/common/lib/search-attribute
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { temporal } from '@temporalio/proto';
 import { type Config, temporalAddress } from '../config';
+import { troupeDataConverter } from '../encryption/data-converter';
 import type { Logger } from '../observability/logger';
 import { currentRequestId } from '../observability/request-context';
 import { BookingStatusAttribute } from '../workflows/booking/shared';
@@ -44,7 +45,21 @@ export async function connectClient(config: Config, logger: Logger, waitMs = 60_
   const connection = await retryUntil(waitMs, logger, `Temporal at ${temporalAddress(config)}`, () =>
     Connection.connect({ ...connectionOptions(config), connectTimeout: 5_000 }),
   );
-  return new Client({ connection, namespace: config.temporal.namespace, interceptors: clientInterceptors() });
+  return troupeClient(connection, config);
+}
+
+/**
+ * A Client on an open connection with everything every Troupe client needs: the encrypting data
+ * converter (encryption/) and the tracing and request-id interceptors. Build clients only here or
+ * through `connectClient`, or payloads go to Temporal in clear.
+ */
+export function troupeClient(connection: Connection, config: Config): Client {
+  return new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    interceptors: clientInterceptors(),
+    dataConverter: troupeDataConverter(config),
+  });
 }
 
 const withRequestId = (headers: Headers, requestId: string): Headers => ({

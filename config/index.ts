@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type PayloadKey, parsePayloadKeys } from '../encryption/keys';
 
 /** Raised when the environment cannot make a valid configuration; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -94,6 +95,34 @@ const schema = z
     OTEL_EXPORTER_OTLP_ENDPOINT: optional(url(['http', 'https'])),
     OTEL_SERVICE_NAME: optional(z.string().min(1)),
 
+    PAYLOAD_ENCRYPTION: withDefault(z.enum(['on', 'off']), 'on'),
+    PAYLOAD_ENCRYPTION_KEYS: optional(
+      z.string().transform((value, ctx) => {
+        try {
+          return parsePayloadKeys(value);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
+    ),
+    CODEC_TOKEN: optional(z.string().min(16, 'must be 16+ characters')),
+    CODEC_CORS_ORIGINS: optional(
+      z
+        .string()
+        .transform((v) =>
+          v
+            .split(',')
+            .map((o) => o.trim().replace(/\/$/, ''))
+            .filter(Boolean),
+        )
+        .refine(
+          (origins) => origins.every((o) => /^https?:\/\/[^/\s]+$/.test(o)),
+          'must be a comma-separated list of origins such as https://temporal.example.com',
+        ),
+    ),
+    CODEC_PORT: withDefault(port, 8888),
+
     SHUTDOWN_GRACE_SECONDS: withDefault(positiveInt, 25),
     MIGRATE_ON_START: withDefault(flag, 'true'),
   })
@@ -104,6 +133,14 @@ const schema = z
         code: 'custom',
         path: [missing],
         message: 'mTLS needs both a certificate and a key path',
+      });
+    }
+    if (env.NODE_ENV === 'production' && env.PAYLOAD_ENCRYPTION === 'on' && !env.PAYLOAD_ENCRYPTION_KEYS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PAYLOAD_ENCRYPTION_KEYS'],
+        message:
+          'is required in production (id:base64key of 32 bytes; see README "Privacy"), or set PAYLOAD_ENCRYPTION=off to store payloads in clear',
       });
     }
   });
@@ -151,6 +188,10 @@ export interface Config {
   /** Traces go to this OTLP/HTTP endpoint when set; tracing is off otherwise. */
   otel?: { endpoint: string; serviceName?: string };
   shutdownGraceSeconds: number;
+  /** Payload encryption: unset keys (outside production) mean the local key in DATA_DIR (encryption/). */
+  encryption: { enabled: boolean; keys?: PayloadKey[] };
+  /** The remote codec endpoints for the Web UI (on the API's port, or `npm run codec` on `port`). */
+  codec: { token?: string; corsOrigins: string[]; port: number };
 }
 
 /** Reads and validates the environment once, at start-up. */
@@ -219,6 +260,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ? { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME }
       : undefined,
     shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
+    encryption: { enabled: env.PAYLOAD_ENCRYPTION === 'on', keys: env.PAYLOAD_ENCRYPTION_KEYS },
+    codec: {
+      token: env.CODEC_TOKEN,
+      // The local dev server's Web UI unless told otherwise.
+      corsOrigins: env.CODEC_CORS_ORIGINS ?? [
+        `http://localhost:${env.TEMPORAL_UI_PORT}`,
+        `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`,
+      ],
+      port: env.CODEC_PORT,
+    },
   };
 }
 

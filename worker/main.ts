@@ -32,6 +32,7 @@ runMain('worker', async (config, logger) => {
     tracing,
     llmActivitiesPerSecond: config.llmActivitiesPerSecond,
     shutdownGraceSeconds: config.shutdownGraceSeconds,
+    encryption: config,
   });
   logger.info(
     {

@@ -1,6 +1,8 @@
 import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities';
+import type { Config } from '../config';
+import { troupeDataConverter } from '../encryption/data-converter';
 import type { Tracing } from '../observability/tracing';
 import { llmTaskQueue } from '../workflows/lead/shared';
 import { activityInterceptors } from './interceptors';
@@ -15,6 +17,8 @@ export interface TroupeWorkerOptions {
   /** Cap on Groq calls per second for the whole LLM task queue (Temporal enforces it server-side). */
   llmActivitiesPerSecond: number;
   shutdownGraceSeconds?: number;
+  /** Encryption settings (keys) for the data converter every worker must share with the clients. */
+  encryption: Pick<Config, 'encryption' | 'dataDir'>;
 }
 
 /**
@@ -28,6 +32,8 @@ export async function createWorkers(options: TroupeWorkerOptions): Promise<Worke
     connection: options.connection,
     namespace: options.namespace,
     interceptors: { activity: activityInterceptors },
+    // Encrypted payloads and failures; the bundle carries the same failure converter (workflow-bundle.ts).
+    dataConverter: troupeDataConverter(options.encryption),
     // On SIGTERM, running activities get the grace time to finish before they are cancelled (and
     // retried elsewhere by Temporal); after a few seconds more the worker stops regardless.
     shutdownGraceTime: `${grace} seconds`,

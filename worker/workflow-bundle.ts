@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from '../encryption/data-converter';
 import type { Logger } from '../observability/logger';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -11,6 +12,8 @@ export function bundleOptions() {
   return {
     workflowsPath: require.resolve(WORKFLOWS_PATH),
     workflowInterceptorModules: [require.resolve(path.join(WORKFLOWS_PATH, 'interceptors'))],
+    // Failure messages into encoded (so encrypted) attributes, inside the sandbox as outside it.
+    failureConverterPath: FAILURE_CONVERTER_PATH,
   };
 }
 

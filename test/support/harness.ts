@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { type Client, Connection } from '@temporalio/client';
 import { DefaultLogger, type LogEntry, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createApp } from '../../api/app';
 import { connectRedis } from '../../clients/redis';
-import { clientInterceptors } from '../../clients/temporal';
+import { troupeClient } from '../../clients/temporal';
 import { type Config, loadConfig } from '../../config';
 import { createDb, type Db } from '../../db';
 import type { Logger } from '../../observability/logger';
 import { setupTracing, type Tracing } from '../../observability/tracing';
 import { activityDependencies } from '../../worker/dependencies';
 import { createWorkers, runWorkers } from '../../worker/worker';
+import { TEST_PAYLOAD_KEYS } from './encryption';
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -46,6 +47,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     // Tests measure behaviour, not Groq's plan or a client's quota; the tests of those set their own.
     GROQ_MAX_REQUESTS_PER_SECOND: '1000',
     RATE_LIMIT_PER_MINUTE: '100000',
+    // Payloads are encrypted in tests as in production, with the committed test-only key.
+    PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS,
     ...overrides,
   };
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
@@ -74,11 +77,7 @@ export async function startTroupe(
   const env = testEnv(options.env);
   const config = loadConfig(env);
   const db = createDb(config.mysql.url);
-  const client = new Client({
-    connection: await Connection.connect({ address: config.temporal.address }),
-    namespace: config.temporal.namespace,
-    interceptors: clientInterceptors(),
-  });
+  const client = troupeClient(await Connection.connect({ address: config.temporal.address }), config);
 
   let workers: Worker[] = [];
   let running: Promise<void> | undefined;
@@ -95,6 +94,7 @@ export async function startTroupe(
       tracing,
       llmActivitiesPerSecond: config.llmActivitiesPerSecond,
       shutdownGraceSeconds: 2,
+      encryption: config,
     });
     running = runWorkers(workers);
   }
