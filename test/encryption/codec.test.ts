@@ -11,7 +11,7 @@ const plain = () => defaultPayloadConverter.toPayload(lead) as Payload;
 const text = (bytes?: Uint8Array | null) => Buffer.from(bytes ?? []).toString('utf8');
 const value = (payload: Payload) => defaultPayloadConverter.fromPayload(payload);
 const encrypt = async (codec: AesGcmPayloadCodec, payload = plain()) =>
-  codec.encrypt(payload) as Required<Payload>;
+  codec.encrypt(payload) as { metadata: Record<string, Uint8Array>; data: Uint8Array };
 
 describe('the AES-256-GCM payload codec', () => {
   const codec = new AesGcmPayloadCodec([testKey]);
