@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
+import { newLeadId } from '../../db/lead-ids';
 import { type LeadProfile, LeadStatusAttribute, leadWorkflowId } from '../../workflows/lead/shared';
 import type { leadWorkflow } from '../../workflows/lead/workflow';
 import type { ApiDeps } from '../deps';
@@ -7,13 +8,13 @@ import { notFound, problemSchema } from '../http/problem';
 import { route } from '../http/route';
 import { claimIdempotencyKey, idempotencyKeyHeader } from '../idempotency';
 import { createLeadBody, type LeadView, leadId, leadPageSchema, leadSchema, listLeadsQuery } from './schemas';
-import { findLead, insertLead, leadIdFor, listLeads } from './store';
+import { findLead, insertLead, listLeads } from './store';
 
 const location = z.object({ Location: z.string().describe('Where to GET the lead') });
 
 export function leadRoutes({ db, temporal, config }: ApiDeps) {
   /**
-   * Starts the lead's one workflow. The id comes from the email and USE_EXISTING makes concurrent
+   * Starts the lead's one workflow. One lead per email (unique index), and USE_EXISTING makes concurrent
    * starts land on the same run; REJECT_DUPLICATE refuses a second run after the first has closed.
    */
   async function startEnrichment(lead: LeadView): Promise<void> {
@@ -65,10 +66,18 @@ export function leadRoutes({ db, temporal, config }: ApiDeps) {
         },
       },
       async handler({ body, headers }) {
-        let id = leadIdFor(body.email);
+        // A random id: the id must not reveal the email. The unique email index makes one lead per email.
+        let candidate = newLeadId();
         const key = headers['idempotency-key'];
-        if (key) id = await claimIdempotencyKey(db, { scope: 'lead', key, request: body, resourceId: id });
-        const { created } = await insertLead(db, id, body);
+        if (key) {
+          candidate = await claimIdempotencyKey(db, {
+            scope: 'lead',
+            key,
+            request: body,
+            resourceId: candidate,
+          });
+        }
+        const { created, id } = await insertLead(db, candidate, body);
         const lead = await findLead(db, id);
         if (!lead) throw new Error(`lead ${id} vanished after insert`);
         // NEW means no workflow has run yet (or a previous request died before starting it). The answer

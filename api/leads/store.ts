@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../../db';
 import { fromJson } from '../../db';
@@ -7,12 +6,15 @@ import { leadWorkflowId } from '../../workflows/lead/shared';
 import { decodeCursor, toPage } from '../http/cursor';
 import type { CreateLead, LeadView } from './schemas';
 
-/** A lead's id is derived from its email, so the same person is one lead however often they are posted. */
-export const leadIdFor = (email: string) =>
-  `ld_${createHash('sha256').update(email).digest('hex').slice(0, 24)}`;
-
-/** Inserts the lead as NEW unless it exists; `created` tells which. The unique key decides races. */
-export async function insertLead(db: Db, id: string, lead: CreateLead): Promise<{ created: boolean }> {
+/**
+ * Inserts the lead as NEW under `id` unless a lead with its email exists; `created` tells which and
+ * `id` is the lead's id either way. The unique email index decides races in one statement.
+ */
+export async function insertLead(
+  db: Db,
+  id: string,
+  lead: CreateLead,
+): Promise<{ created: boolean; id: string }> {
   const result = await db
     .insertInto('leads')
     .ignore()
@@ -31,7 +33,13 @@ export async function insertLead(db: Db, id: string, lead: CreateLead): Promise<
       analysis: null,
     })
     .executeTakeFirst();
-  return { created: Number(result.numInsertedOrUpdatedRows ?? 0) === 1 };
+  if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) return { created: true, id };
+  const existing = await db
+    .selectFrom('leads')
+    .select('id')
+    .where('email', '=', lead.email)
+    .executeTakeFirstOrThrow();
+  return { created: false, id: existing.id };
 }
 
 function leadQuery(db: Db) {
