@@ -5,6 +5,7 @@ import { httpMetrics } from '../observability/http-metrics';
 import { requestContext } from '../observability/request-context';
 import { requestSpans } from '../observability/tracing';
 import { bookingRoutes } from './bookings/routes';
+import { codecRouter } from './codec/router';
 import type { ApiDeps } from './deps';
 import { healthRoutes } from './health';
 import { apiKeyAuth } from './http/auth';
@@ -36,7 +37,8 @@ function trustProxy(value: string | undefined): boolean | number | string {
 
 /**
  * The Express app, in order: request id, span, log line and metrics for every request; the public
- * operations routes (health, metrics, docs); then for /api the key check and rate limit; JSON bodies;
+ * operations routes (health, metrics, docs); the codec endpoints; then for /api the key check and rate
+ * limit; JSON bodies;
  * the routes; and problem+json for everything that goes wrong.
  */
 export function createApp(deps: ApiDeps): express.Express {
@@ -66,6 +68,8 @@ export function createApp(deps: ApiDeps): express.Express {
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Troupe API' }));
 
+  // The Web UI's remote codec (Temporal's protocol): its own CORS, credentials and body limit.
+  app.use('/codec', codecRouter(config, logger));
   app.use(
     '/api',
     apiKeyAuth(config.http.apiKeys, logger),

@@ -19,6 +19,8 @@ export interface DevServerOptions {
   /** Web UI port; no UI when unset. */
   uiPort?: number;
   namespace?: string;
+  /** The Web UI decodes payloads through this remote codec (`--ui-codec-endpoint`). */
+  codecEndpoint?: string;
   /** Where the server's own output goes, line by line. */
   output?: (line: string) => void;
 }
@@ -45,6 +47,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     args.push('--db-filename', options.dbFile);
   }
   args.push(...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']));
+  if (options.uiPort && options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
 
   // Own process group: a terminal's Ctrl-C reaches only the supervisor, which stops parts in order.
   const child = spawn(options.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -97,6 +97,8 @@ async function main(): Promise<void> {
         uiPort,
         dbFile: path.resolve(config.dataDir, 'temporal.db'),
         namespace: config.temporal.namespace,
+        // The Web UI decrypts through the API's codec endpoints (loopback only without credentials).
+        codecEndpoint: `http://localhost:${config.http.port}/codec`,
         // Its shutdown chatter is noise once we are stopping.
         output: (line) => stopping || say('temporal', line),
       });
@@ -135,6 +137,10 @@ async function main(): Promise<void> {
     say('start', `  API     ${api}/api/v1`);
     say('start', `  Docs    ${api}/docs`);
     say('start', `  Web UI  ${ui}`);
+    say(
+      'start',
+      `  Codec   ${api}/codec (the Web UI decodes payloads through it; Temporal stores ciphertext)`,
+    );
     say('start', `  Metrics ${api}/metrics (API), http://localhost:${config.metricsPort}/metrics (worker)`);
     if (config.payments.runSandbox) say('start', `  Sandbox payment gateway ${config.payments.gatewayUrl}`);
     say('start', 'Press Ctrl-C to stop.');

@@ -57,7 +57,8 @@ describe('the OpenAPI document', () => {
       temporal: troupe.client,
       logger: silentLogger,
     });
-    const infrastructure = ['GET /metrics', 'GET /openapi.json'];
+    // Plus Temporal's remote codec protocol under /codec (its own spec; README "Privacy").
+    const infrastructure = ['GET /metrics', 'GET /openapi.json', 'POST /encode', 'POST /decode'];
     const served = mountedRoutes(app)
       .filter((r) => !infrastructure.includes(r))
       .sort();
