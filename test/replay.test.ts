@@ -2,36 +2,80 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { loadConfig } from '../config';
+import { troupeDataConverter } from '../encryption/data-converter';
+import { TEST_PAYLOAD_KEYS, TEST_ROTATED_KEY } from './support/encryption';
 import { HISTORY_DIR } from './support/histories';
 
-// Histories of real runs, saved by `npm run histories:record`. Replaying them on the current workflow
-// code fails when a change is not deterministic (it would break runs already in flight).
-const fixtures = readdirSync(HISTORY_DIR)
+// Histories of real runs, saved by `npm run histories:record`, encrypted with the committed test-only
+// key; pre-encryption/ keeps histories recorded before payloads were encrypted. Replaying them on the
+// current workflow code fails when a change is not deterministic (it would break runs in flight).
+const fixtures = readdirSync(HISTORY_DIR, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.json'))
   .sort();
 const load = (file: string) => JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8'));
+const converter = (keys: string) => troupeDataConverter(loadConfig({ PAYLOAD_ENCRYPTION_KEYS: keys }));
+const workflowBundle = { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' };
 
 describe('replaying saved histories on the current workflow code', () => {
-  it('has a history for every actor outcome we guard', () => {
+  it('has a history for every actor × terminal state, and some from before encryption', () => {
     expect(fixtures).toEqual(
       expect.arrayContaining([
+        // Lead: COMPLETED, FAILED.
         'lead-completed.json',
         'lead-failed-research.json',
-        'booking-cancelled-after-confirm.json',
+        // Booking: CONFIRMED, CANCELLED (reserved and after confirmation), EXPIRED, FAILED with a refund.
         'booking-declined-then-confirmed.json',
+        'booking-cancelled-while-reserved.json',
+        'booking-cancelled-after-confirm.json',
         'booking-expired.json',
+        'booking-failed-hold-lost-refunded.json',
+        // Payment: CAPTURED, REFUNDED, PARTIALLY_REFUNDED, DECLINED, FAILED.
+        'payment-authorized-then-captured.json',
         'payment-captured-refunded.json',
         'payment-refunded-in-parts.json',
+        'payment-refunded-after-hold-lost.json',
+        'payment-partially-refunded.json',
+        'payment-declined.json',
+        'payment-failed-unknown-method.json',
+        'pre-encryption/lead-completed.json',
+        'pre-encryption/booking-cancelled-after-confirm.json',
+        'pre-encryption/payment-captured-refunded.json',
       ]),
     );
   });
 
+  it('the recorded corpus really is encrypted (the pre-encryption one really is not)', () => {
+    const text = (file: string) => readFileSync(path.join(HISTORY_DIR, file), 'utf8');
+    const encoding = Buffer.from('binary/encrypted').toString('base64');
+    expect(text('lead-completed.json')).toContain(encoding);
+    expect(text('pre-encryption/lead-completed.json')).not.toContain(encoding);
+  });
+
   it.each(fixtures)('%s replays without non-determinism', async (file) => {
     await Worker.runReplayHistory(
-      { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' } },
+      { workflowBundle, dataConverter: converter(TEST_PAYLOAD_KEYS) },
       load(file),
       file,
     );
+  });
+
+  it('after a key rotation (new key first, old key kept), the old histories still replay', async () => {
+    await Worker.runReplayHistory(
+      { workflowBundle, dataConverter: converter(`${TEST_ROTATED_KEY},${TEST_PAYLOAD_KEYS}`) },
+      load('lead-completed.json'),
+      'lead-completed',
+    );
+  });
+
+  it('without the key they were written with, they do not', async () => {
+    await expect(
+      Worker.runReplayHistory(
+        { workflowBundle, dataConverter: converter(TEST_ROTATED_KEY) },
+        load('lead-completed.json'),
+        'lead-completed',
+      ),
+    ).rejects.toThrow();
   });
 
   it('catches an incompatible change to a workflow', async () => {
@@ -40,7 +84,11 @@ describe('replaying saved histories on the current workflow code', () => {
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     });
     await expect(
-      Worker.runReplayHistory({ workflowBundle: broken }, load('lead-completed.json'), 'lead-completed'),
+      Worker.runReplayHistory(
+        { workflowBundle: broken, dataConverter: converter(TEST_PAYLOAD_KEYS) },
+        load('lead-completed.json'),
+        'lead-completed',
+      ),
     ).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

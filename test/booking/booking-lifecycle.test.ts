@@ -178,6 +178,8 @@ describe('a booking: hold, confirm with a payment, cancel with a refund', () => 
       { kind: 'refund', amount: 2500 },
     ]);
     expect(await seatStatus(showId)).toMatchObject({ H1: 'AVAILABLE', H2: 'AVAILABLE' });
+    recordHistory(held.body.workflowId, 'booking-failed-hold-lost-refunded');
+    recordHistory(`payment-${booking.body.payment.id}`, 'payment-refunded-after-hold-lost');
   });
 
   it('cancelling a reserved booking releases its seats without touching money', async () => {
@@ -190,6 +192,7 @@ describe('a booking: hold, confirm with a payment, cancel with a refund', () => 
     const late = await confirm(held.body.id, 'pm_card_visa');
     expect(late.status).toBe(409);
     expect(late.body.detail).toMatch(/CANCELLED/);
+    recordHistory(held.body.workflowId, 'booking-cancelled-while-reserved');
   });
 
   it('holds are all or nothing: an overlapping request gets 409 naming the taken seats and holds none', async () => {

@@ -6,8 +6,9 @@ import { findTemporalCli } from '../../scripts/temporal-cli';
 export const HISTORY_DIR = path.resolve(__dirname, '../fixtures/histories');
 
 /**
- * With RECORD_HISTORIES=1 (`npm run histories:record`), saves a finished run's history as a replay
- * fixture, in the JSON format of `temporal workflow show --output json` and the Web UI's download.
+ * With RECORD_HISTORIES=1 (`npm run histories:record`), saves a run's history (so far) as a replay
+ * fixture, as the server stores it — encrypted with the test-only key (support/encryption.ts) — in
+ * the JSON format of `temporal workflow show --output json` and the Web UI's download.
  * Keep old fixtures while runs of that shape may still be open in production: the replay test
  * proves new workflow code can still continue them.
  */
