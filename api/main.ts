@@ -3,12 +3,15 @@ import { connectRedis } from '../clients/redis';
 import { connectClient } from '../clients/temporal';
 import { runMain } from '../config/entrypoint';
 import { openDatabase } from '../db/migrate';
+import { describePayloadKeys } from '../encryption/data-converter';
 import { setupTracing } from '../observability/tracing';
 import { createApp } from './app';
 
 runMain('api', async (config, logger) => {
   const tracing = setupTracing(config, 'troupe-api');
   const db = await openDatabase(config);
+  const keys = describePayloadKeys(config);
+  logger[keys.level]({ keyIds: keys.ids }, keys.message);
   const temporal = await connectClient(config, logger);
   const redis = config.http.redisUrl ? await connectRedis(config.http.redisUrl, logger) : undefined;
   const app = createApp({ config, db, temporal, logger, redis });

@@ -37,3 +37,28 @@ export function troupeDataConverter(config: Pick<Config, 'encryption' | 'dataDir
 }
 
 export const FAILURE_CONVERTER_PATH = require.resolve('../workflows/failure-converter');
+
+/** Says at start-up where this process's payload keys come from (never the keys themselves). */
+export function describePayloadKeys(config: Pick<Config, 'encryption' | 'dataDir'>): {
+  level: 'info' | 'warn';
+  message: string;
+  ids: string[];
+} {
+  const source = payloadKeys(config);
+  if (!source)
+    return {
+      level: 'warn',
+      message: 'Payload encryption is OFF (PAYLOAD_ENCRYPTION=off): Temporal stores payloads in clear',
+      ids: [],
+    };
+  const ids = source.keys.map((k) => k.id);
+  if (source.from === 'PAYLOAD_ENCRYPTION_KEYS')
+    return { level: 'info', message: 'Payloads encrypted with PAYLOAD_ENCRYPTION_KEYS', ids };
+  return {
+    level: 'info',
+    message: source.from.created
+      ? `Generated a local payload encryption key in ${source.from.file} (git-ignored; histories need it to decode, so keep it)`
+      : `Payloads encrypted with the local key in ${source.from.file}`,
+    ids,
+  };
+}

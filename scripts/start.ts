@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { loadConfigOrExit } from '../config/entrypoint';
 import { openDatabase } from '../db/migrate';
 import { seedDemoInventory } from '../db/seed';
-import { payloadKeys } from '../encryption/data-converter';
+import { describePayloadKeys } from '../encryption/data-converter';
 import { type DevServer, startDevServer } from './dev-server';
 import { ensureTemporalCli } from './temporal-cli';
 
@@ -77,17 +77,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
-    const keys = payloadKeys(config);
-    if (!keys)
-      say('start', 'Payload encryption is OFF (PAYLOAD_ENCRYPTION=off): Temporal stores payloads in clear');
-    else if (keys.from !== 'PAYLOAD_ENCRYPTION_KEYS') {
-      say(
-        'start',
-        keys.from.created
-          ? `Generated a local payload encryption key in ${keys.from.file} (git-ignored; histories need it to decode, so keep it)`
-          : `Payloads encrypted with the local key in ${keys.from.file}`,
-      );
-    }
+    say('start', describePayloadKeys(config).message);
     if (!config.temporal.address) {
       const cli = await ensureTemporalCli((line) => say('start', line));
       const { port, uiPort } = config.temporal.devServer;

@@ -4,6 +4,7 @@ import { connectClient, connectionOptions, ensureSearchAttributes, retryUntil } 
 import { temporalAddress } from '../config';
 import { runMain } from '../config/entrypoint';
 import { openDatabase } from '../db/migrate';
+import { describePayloadKeys } from '../encryption/data-converter';
 import { installTemporalRuntime } from '../observability/temporal-runtime';
 import { setupTracing } from '../observability/tracing';
 import { activityDependencies } from './dependencies';
@@ -14,6 +15,8 @@ runMain('worker', async (config, logger) => {
   const tracing = setupTracing(config, 'troupe-worker');
   installTemporalRuntime(logger, config.metricsPort);
   const db = await openDatabase(config);
+  const keys = describePayloadKeys(config);
+  logger[keys.level]({ keyIds: keys.ids }, keys.message);
 
   const client = await connectClient(config, logger);
   await ensureSearchAttributes(client, logger);

@@ -97,7 +97,8 @@ export function codecRouter(config: Config, logger: Logger): express.Router {
     router.post(`/${direction}`, async (req, res, next) => {
       try {
         const namespace = req.headers['x-namespace'];
-        if (typeof namespace === 'string' && namespace !== config.temporal.namespace) {
+        // The CLI sends an empty X-Namespace; only a named other namespace is refused.
+        if (typeof namespace === 'string' && namespace !== '' && namespace !== config.temporal.namespace) {
           throw new Problem(
             403,
             `This codec serves namespace ${config.temporal.namespace}, not ${namespace} (X-Namespace)`,
