@@ -26,6 +26,7 @@ COPY api ./api
 COPY clients ./clients
 COPY config ./config
 COPY db ./db
+COPY encryption ./encryption
 COPY gateway ./gateway
 COPY observability ./observability
 COPY worker ./worker
