@@ -102,4 +102,16 @@ describe('Dockerfile', () => {
   it('installs only production dependencies in the runtime stage', () => {
     expect(lastStage).toMatch(/npm ci --omit=dev/);
   });
+
+  it('copies every source folder the production build compiles', () => {
+    const tsconfig = JSON.parse(readFileSync(path.join(root, 'tsconfig.json'), 'utf8')) as {
+      include: string[];
+    };
+    const build = JSON.parse(readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8')) as {
+      exclude: string[];
+    };
+    const compiled = tsconfig.include.filter((dir) => !build.exclude.includes(dir));
+    const copied = [...dockerfile.matchAll(/^COPY\s+(\w+)\s+\.\/\1$/gm)].map((m) => m[1]);
+    expect(copied.sort()).toEqual(compiled.sort());
+  });
 });
