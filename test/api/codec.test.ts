@@ -143,3 +143,22 @@ describe('`npm run codec`, the codec as its own process', () => {
     expect(Buffer.from(decoded.body.payloads[0].data, 'base64').toString()).toBe('x');
   });
 });
+
+describe('the codec with no API key or codec token configured', () => {
+  const tryDecode = async (env: Record<string, string>) => {
+    const troupe = await startTroupe({ worker: false, env });
+    try {
+      return (await http(`${troupe.url}/codec/decode`, { body: { payloads: [] } })).status;
+    } finally {
+      await troupe.stop();
+    }
+  };
+
+  it('answers loopback callers on a laptop (npm start), so the dev Web UI decodes', async () => {
+    expect(await tryDecode({ NODE_ENV: 'development' })).toBe(200);
+  });
+
+  it('refuses everyone in production', async () => {
+    expect(await tryDecode({ NODE_ENV: 'production' })).toBe(401);
+  });
+});
