@@ -1,0 +1,267 @@
+// Reconciliation: every workflow a run started, checked against its final state in Temporal and MySQL,
+// the mail the SMTP server received, and the payment gateway's ledger. Used by `npm run chaos` and by
+// the cluster test; it reads only, and counts every way the promise "nothing lost, nothing doubled"
+// could be broken.
+import type { Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import { fromJson } from '../../db';
+import type { Database } from '../../db/schema';
+import type { GatewayDatabase } from '../../gateway/schema';
+import { bookingWorkflowId } from '../../workflows/booking/shared';
+import { leadWorkflowId } from '../../workflows/lead/shared';
+import { paymentWorkflowId } from '../../workflows/payment/shared';
+
+export type Kind = 'lead' | 'booking' | 'payment';
+
+/** A workflow the caller started: its id, or for a lead the email it was submitted with. */
+export interface StartedWorkflow {
+  kind: Kind;
+  id?: string;
+  email?: string;
+  /** The API answered the create request (so the workflow must exist). */
+  acknowledged: boolean;
+}
+
+export interface ReconcileInput {
+  db: Kysely<Database & GatewayDatabase>;
+  temporal: Client;
+  started: StartedWorkflow[];
+  /** Message-IDs of every report the SMTP server received, one entry per message received. */
+  receivedMessageIds: (string | undefined)[];
+}
+
+/** The rows that must be 0 for a run to pass. */
+export const MUST_BE_ZERO = [
+  'lost',
+  'stuck',
+  'temporalMysqlDisagreeing',
+  'duplicateReportEmails',
+  'duplicateCaptures',
+  'refundsAboveCapture',
+  'seatsHeldByTwoBookings',
+  'seatsHeldByFinishedBookings',
+  'ledgerMysqlDisagreeing',
+] as const;
+
+export interface Reconciliation {
+  started: number;
+  acknowledged: number;
+  completed: number;
+  failedByReason: Record<string, number>;
+  lost: number;
+  stuck: number;
+  temporalMysqlDisagreeing: number;
+  reportEmails: number;
+  duplicateReportEmails: number;
+  duplicateCaptures: number;
+  refundsAboveCapture: number;
+  seatsHeldByTwoBookings: number;
+  seatsHeldByFinishedBookings: number;
+  ledgerMysqlDisagreeing: number;
+  /** Each problem found, named, so a failing run says which workflow to look at. */
+  problems: string[];
+}
+
+const SUCCESS: Record<Kind, string[]> = {
+  lead: ['COMPLETED'],
+  booking: ['CONFIRMED', 'CANCELLED', 'EXPIRED'],
+  payment: ['CAPTURED', 'PARTIALLY_REFUNDED', 'REFUNDED', 'VOIDED'],
+};
+const SETTLED: Record<Kind, string[]> = {
+  lead: ['COMPLETED', 'FAILED'],
+  booking: ['CONFIRMED', 'CANCELLED', 'EXPIRED', 'REJECTED', 'FAILED'],
+  payment: ['CAPTURED', 'PARTIALLY_REFUNDED', 'REFUNDED', 'DECLINED', 'FAILED', 'VOIDED'],
+};
+const STATUS_ATTRIBUTE: Record<Kind, string> = {
+  lead: 'LeadStatus',
+  booking: 'BookingStatus',
+  payment: 'PaymentStatus',
+};
+const workflowId = (kind: Kind, id: string) =>
+  kind === 'lead' ? leadWorkflowId(id) : kind === 'booking' ? bookingWorkflowId(id) : paymentWorkflowId(id);
+
+interface Row {
+  status: string;
+  error_type: string | null;
+}
+
+async function mysqlRow(
+  db: ReconcileInput['db'],
+  w: StartedWorkflow,
+): Promise<(Row & { id: string }) | undefined> {
+  if (w.kind === 'lead') {
+    let query = db.selectFrom('leads').select(['id', 'status', 'error_type']);
+    query = w.id ? query.where('id', '=', w.id) : query.where('email', '=', w.email ?? '');
+    return query.executeTakeFirst();
+  }
+  if (!w.id) return undefined;
+  const table = w.kind === 'booking' ? 'bookings' : 'payments';
+  return db
+    .selectFrom(table)
+    .select(['id', 'status', 'error_type'])
+    .where('id', '=', w.id)
+    .executeTakeFirst();
+}
+
+async function temporalStatus(temporal: Client, kind: Kind, id: string) {
+  try {
+    const description = await temporal.workflow.getHandle(workflowId(kind, id)).describe();
+    const attribute =
+      description.raw.workflowExecutionInfo?.searchAttributes?.indexedFields?.[STATUS_ATTRIBUTE[kind]];
+    const status = attribute?.data ? JSON.parse(Buffer.from(attribute.data).toString('utf8')) : undefined;
+    return {
+      exists: true,
+      closed: description.status.name !== 'RUNNING',
+      status: status as string | undefined,
+    };
+  } catch (err) {
+    if ((err as Error).name === 'WorkflowNotFoundError')
+      return { exists: false, closed: false, status: undefined };
+    throw err;
+  }
+}
+
+export async function reconcile(input: ReconcileInput): Promise<Reconciliation> {
+  const { db, temporal } = input;
+  const result: Reconciliation = {
+    started: input.started.length,
+    acknowledged: 0,
+    completed: 0,
+    failedByReason: {},
+    lost: 0,
+    stuck: 0,
+    temporalMysqlDisagreeing: 0,
+    reportEmails: 0,
+    duplicateReportEmails: 0,
+    duplicateCaptures: 0,
+    refundsAboveCapture: 0,
+    seatsHeldByTwoBookings: 0,
+    seatsHeldByFinishedBookings: 0,
+    ledgerMysqlDisagreeing: 0,
+    problems: [],
+  };
+  const problem = (counter: keyof Reconciliation, text: string) => {
+    (result[counter] as number)++;
+    result.problems.push(`${counter}: ${text}`);
+  };
+
+  // 1. Every workflow: in MySQL, in Temporal, finished, and the two agreeing.
+  for (const w of input.started) {
+    const row = await mysqlRow(db, w);
+    const name = `${w.kind} ${w.id ?? w.email}`;
+    if (!row) {
+      if (w.acknowledged) problem('lost', `${name}: acknowledged by the API, no MySQL row`);
+      else
+        result.failedByReason['never acknowledged (client gave up)'] =
+          (result.failedByReason['never acknowledged (client gave up)'] ?? 0) + 1;
+      continue;
+    }
+    result.acknowledged++;
+    const inTemporal = await temporalStatus(temporal, w.kind, row.id);
+    if (!inTemporal.exists) {
+      problem('lost', `${name}: in MySQL as ${row.status}, no workflow in Temporal`);
+      continue;
+    }
+    if (!SETTLED[w.kind].includes(row.status)) {
+      problem('stuck', `${name}: still ${row.status}`);
+      continue;
+    }
+    if (inTemporal.status !== undefined && inTemporal.status !== row.status) {
+      problem('temporalMysqlDisagreeing', `${name}: MySQL ${row.status}, Temporal ${inTemporal.status}`);
+    }
+    if (SUCCESS[w.kind].includes(row.status)) result.completed++;
+    else {
+      const reason = `${w.kind} ${row.status}${row.error_type ? ` (${row.error_type})` : ''}`;
+      result.failedByReason[reason] = (result.failedByReason[reason] ?? 0) + 1;
+    }
+  }
+
+  // 2. Report emails: one message per Message-ID.
+  const seen = new Map<string, number>();
+  for (const id of input.receivedMessageIds) {
+    result.reportEmails++;
+    if (!id) continue;
+    seen.set(id, (seen.get(id) ?? 0) + 1);
+  }
+  for (const [id, count] of seen) {
+    if (count > 1) {
+      result.duplicateReportEmails += count - 1;
+      result.problems.push(`duplicateReportEmails: ${id} received ${count} times`);
+    }
+  }
+
+  // 3. The gateway's ledger: one capture per authorization, never more refunded than captured.
+  const ledger = await db
+    .selectFrom('gateway_ledger')
+    .select(['authorization_id', 'kind', 'amount'])
+    .execute();
+  const byAuthorization = new Map<string, { captures: number; captured: number; refunded: number }>();
+  for (const entry of ledger) {
+    const sums = byAuthorization.get(entry.authorization_id) ?? { captures: 0, captured: 0, refunded: 0 };
+    if (entry.kind === 'capture') {
+      sums.captures++;
+      sums.captured += entry.amount;
+    }
+    if (entry.kind === 'refund') sums.refunded += entry.amount;
+    byAuthorization.set(entry.authorization_id, sums);
+  }
+  for (const [id, sums] of byAuthorization) {
+    if (sums.captures > 1)
+      problem('duplicateCaptures', `authorization ${id} captured ${sums.captures} times`);
+    if (sums.refunded > sums.captured)
+      problem('refundsAboveCapture', `authorization ${id}: refunded ${sums.refunded} of ${sums.captured}`);
+  }
+
+  // 4. The ledger against MySQL: the same amounts, and no captured money Troupe does not know of.
+  const payments = await db
+    .selectFrom('payments')
+    .select(['id', 'authorization_id', 'captured_minor', 'refunded_minor'])
+    .execute();
+  const known = new Set<string>();
+  for (const payment of payments) {
+    if (!payment.authorization_id) continue;
+    known.add(payment.authorization_id);
+    const sums = byAuthorization.get(payment.authorization_id) ?? { captures: 0, captured: 0, refunded: 0 };
+    if (sums.captured !== payment.captured_minor || sums.refunded !== payment.refunded_minor) {
+      problem(
+        'ledgerMysqlDisagreeing',
+        `payment ${payment.id}: MySQL captured ${payment.captured_minor} refunded ${payment.refunded_minor}, ` +
+          `ledger captured ${sums.captured} refunded ${sums.refunded}`,
+      );
+    }
+  }
+  for (const [id, sums] of byAuthorization) {
+    if (!known.has(id) && sums.captured > sums.refunded) {
+      problem(
+        'ledgerMysqlDisagreeing',
+        `authorization ${id}: ${sums.captured - sums.refunded} captured, no payment in MySQL`,
+      );
+    }
+  }
+
+  // 5. Seats: never one seat in two live bookings; no hold left by a finished booking.
+  const bookings = await db.selectFrom('bookings').select(['id', 'show_id', 'seat_ids', 'status']).execute();
+  const owner = new Map<string, string>();
+  for (const booking of bookings) {
+    if (booking.status !== 'CONFIRMED' && booking.status !== 'RESERVED') continue;
+    for (const seat of fromJson<string[]>(booking.seat_ids) ?? []) {
+      const key = `${booking.show_id}/${seat}`;
+      const other = owner.get(key);
+      if (other) problem('seatsHeldByTwoBookings', `seat ${key}: ${other} and ${booking.id}`);
+      else owner.set(key, booking.id);
+    }
+  }
+  const leftover = await db
+    .selectFrom('seat_holds')
+    .innerJoin('bookings', 'bookings.id', 'seat_holds.booking_id')
+    .select(['seat_holds.show_id', 'seat_holds.seat_label', 'bookings.id', 'bookings.status'])
+    .where('bookings.status', 'in', ['EXPIRED', 'CANCELLED', 'REJECTED', 'FAILED'])
+    .execute();
+  for (const hold of leftover) {
+    problem(
+      'seatsHeldByFinishedBookings',
+      `seat ${hold.show_id}/${hold.seat_label} held by ${hold.status} ${hold.id}`,
+    );
+  }
+  return result;
+}
