@@ -25,7 +25,8 @@ export interface DevServerOptions {
   output?: (line: string) => void;
 }
 
-const cliType = (type: string) =>
+/** A search attribute type as the temporal CLI spells it (KEYWORD → Keyword). */
+export const cliType = (type: string) =>
   type === 'KEYWORD_LIST' ? 'KeywordList' : type.charAt(0) + type.slice(1).toLowerCase();
 
 /** Starts `temporal server start-dev` with Troupe's search attributes and waits until it answers. */
