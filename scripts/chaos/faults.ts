@@ -104,9 +104,13 @@ export async function applyFault(
   try {
     if (fault.kind === 'kill') {
       const index = Number(fault.target.replace('worker-', ''));
-      await stack.killWorker(index);
-      await sleep(fault.forMs);
-      await stack.startWorker(index);
+      const killed = stack.killWorker(index);
+      // Another kill already took this worker down and will start it again.
+      if (killed) {
+        await killed;
+        await sleep(fault.forMs);
+        await stack.startWorker(index);
+      }
     } else if (fault.kind === 'temporal') {
       await stack.restartTemporal(fault.forMs);
     } else if (fault.kind === 'mysql') {
