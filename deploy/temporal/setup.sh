@@ -45,11 +45,12 @@ sql_tool() {
     ${POSTGRES_PWD:+--pw "$POSTGRES_PWD"} --db "$1" "${@:2}"
 }
 
-# create-database fails on a database that exists; that (and only that) is fine on a re-run.
+# create-database may fail on a database that exists (the MySQL plugin does; PostgreSQL's passes); that,
+# and only that, is fine on a re-run.
 create_database() {
   local out
   if out=$(sql_tool "$1" create-database 2>&1); then
-    say "created database $1"
+    say "database $1 is there"
   elif grep -q 'already exists' <<<"$out"; then
     say "database $1 exists"
   else
