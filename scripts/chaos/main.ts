@@ -38,6 +38,7 @@ function options() {
       duration: { type: 'string' },
       workers: { type: 'string' },
       kills: { type: 'string' },
+      'mysql-cut': { type: 'string' },
       faults: { type: 'string', default: FAULT_KINDS.join(',') },
       database: { type: 'string', default: process.env.CHAOS_MYSQL_DATABASE ?? 'troupe_chaos' },
     },
@@ -63,7 +64,7 @@ function options() {
     kills: int('kills', values.kills, mode.kills),
     faults: faults as FaultKind[],
     database: values.database as string,
-    mysqlCutMs: mode.mysqlCut * 1000,
+    mysqlCutMs: int('mysql-cut', values['mysql-cut'], mode.mysqlCut) * 1000,
     windowMs: mode.window * 1000,
     holdSeconds: mode.hold,
   };
@@ -73,7 +74,7 @@ async function main(): Promise<number> {
   const o = options();
   const startedAt = Date.now();
   const load = loadAverage();
-  const command = `npm run chaos -- ${o.short ? '--short ' : ''}--seed ${o.seed} --workflows ${o.workflows} --duration ${o.durationMs / 1000} --faults ${o.faults.join(',')}`;
+  const command = `npm run chaos -- ${o.short ? '--short ' : ''}--seed ${o.seed} --workflows ${o.workflows} --duration ${o.durationMs / 1000} --workers ${o.workers} --kills ${o.kills} --mysql-cut ${o.mysqlCutMs / 1000} --faults ${o.faults.join(',')}`;
   log(
     `seed ${o.seed}: ${o.workflows} workflows over ${o.durationMs / 1000} s, ${o.workers} workers, faults ${o.faults.join(',')}`,
   );
@@ -170,7 +171,8 @@ async function main(): Promise<number> {
     const reconciliation = await reconcile({
       db: checkDb,
       temporal,
-      started: records.map((r) => ({ kind: r.kind, id: r.id, email: r.email, acknowledged: r.acknowledged })),
+      started: records,
+      mailFrom: stack.troupeEnv().MAIL_FROM as string,
       receivedMessageIds: stack.smtp.received.map((m) => m.messageId),
     });
     await checkDb.destroy();

@@ -4,6 +4,7 @@
 // could be broken.
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
+import { messageIdFor } from '../../activities/mail/send-once';
 import { fromJson } from '../../db';
 import type { Database } from '../../db/schema';
 import type { GatewayDatabase } from '../../gateway/schema';
@@ -20,6 +21,8 @@ export interface StartedWorkflow {
   email?: string;
   /** The API answered the create request (so the workflow must exist). */
   acknowledged: boolean;
+  /** For a payment: the total of the refunds the client asked for (each once, however often retried). */
+  expectedRefunded?: number;
 }
 
 export interface ReconcileInput {
@@ -28,6 +31,8 @@ export interface ReconcileInput {
   started: StartedWorkflow[];
   /** Message-IDs of every report the SMTP server received, one entry per message received. */
   receivedMessageIds: (string | undefined)[];
+  /** MAIL_FROM of the run: a lead's report has a Message-ID made from its id and this address. */
+  mailFrom: string;
 }
 
 /** The rows that must be 0 for a run to pass. */
@@ -36,6 +41,8 @@ export const MUST_BE_ZERO = [
   'stuck',
   'temporalMysqlDisagreeing',
   'duplicateReportEmails',
+  'completedLeadsWithoutReport',
+  'refundsNotAsRequested',
   'duplicateCaptures',
   'refundsAboveCapture',
   'seatsHeldByTwoBookings',
@@ -53,6 +60,8 @@ export interface Reconciliation {
   temporalMysqlDisagreeing: number;
   reportEmails: number;
   duplicateReportEmails: number;
+  completedLeadsWithoutReport: number;
+  refundsNotAsRequested: number;
   duplicateCaptures: number;
   refundsAboveCapture: number;
   seatsHeldByTwoBookings: number;
@@ -133,6 +142,8 @@ export async function reconcile(input: ReconcileInput): Promise<Reconciliation> 
     temporalMysqlDisagreeing: 0,
     reportEmails: 0,
     duplicateReportEmails: 0,
+    completedLeadsWithoutReport: 0,
+    refundsNotAsRequested: 0,
     duplicateCaptures: 0,
     refundsAboveCapture: 0,
     seatsHeldByTwoBookings: 0,
@@ -145,6 +156,7 @@ export async function reconcile(input: ReconcileInput): Promise<Reconciliation> 
     result.problems.push(`${counter}: ${text}`);
   };
 
+  const received = new Set(input.receivedMessageIds);
   // 1. Every workflow: in MySQL, in Temporal, finished, and the two agreeing.
   for (const w of input.started) {
     const row = await mysqlRow(db, w);
@@ -168,6 +180,24 @@ export async function reconcile(input: ReconcileInput): Promise<Reconciliation> 
     }
     if (inTemporal.status !== undefined && inTemporal.status !== row.status) {
       problem('temporalMysqlDisagreeing', `${name}: MySQL ${row.status}, Temporal ${inTemporal.status}`);
+    }
+    if (w.kind === 'lead' && row.status === 'COMPLETED') {
+      const messageId = messageIdFor(`lead-report:${row.id}`, input.mailFrom);
+      if (!received.has(messageId))
+        problem('completedLeadsWithoutReport', `${name}: no ${messageId} received`);
+    }
+    if (w.kind === 'payment' && w.expectedRefunded !== undefined && SUCCESS.payment.includes(row.status)) {
+      const payment = await db
+        .selectFrom('payments')
+        .select('refunded_minor')
+        .where('id', '=', row.id)
+        .executeTakeFirstOrThrow();
+      if (payment.refunded_minor !== w.expectedRefunded) {
+        problem(
+          'refundsNotAsRequested',
+          `${name}: refunded ${payment.refunded_minor}, asked for ${w.expectedRefunded}`,
+        );
+      }
     }
     if (SUCCESS[w.kind].includes(row.status)) result.completed++;
     else {

@@ -80,6 +80,8 @@ export function writeReport(report: Report, dir: string, print: (line: string) =
     ['Temporal and MySQL disagreeing', r.temporalMysqlDisagreeing, true],
     ['report emails received', r.reportEmails, false],
     ['duplicate report emails (by Message-ID)', r.duplicateReportEmails, true],
+    ['completed leads without their report email', r.completedLeadsWithoutReport, true],
+    ['refunds applied ≠ refunds asked for', r.refundsNotAsRequested, true],
     ['duplicate captures', r.duplicateCaptures, true],
     ['refunds above capture', r.refundsAboveCapture, true],
     ['seats held by two bookings', r.seatsHeldByTwoBookings, true],
@@ -102,6 +104,9 @@ export function writeReport(report: Report, dir: string, print: (line: string) =
     );
   }
   for (const line of r.problems.slice(0, 30)) print(`  ! ${line}`);
+  const surprises = report.workflows.filter((w) => w.clientError);
+  print(`\nClient-side surprises (answers a client did not expect, or gave up): ${surprises.length}`);
+  for (const w of surprises.slice(0, 20)) print(`  ? #${w.n} ${w.scenario} ${w.id ?? ''}: ${w.clientError}`);
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${report.seed}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);

@@ -29,6 +29,8 @@ export interface Started {
   finalStatus?: string;
   /** The API answered the create request (the workflow must exist). */
   acknowledged: boolean;
+  /** For a payment: what the client asked to refund, in total (the third refund must be refused). */
+  expectedRefunded?: number;
   /** Requests retried after a 5xx, a 429 or a dropped connection. */
   retries: number;
   /** Why the client gave up, if it did. */
