@@ -1,18 +1,23 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { HttpError } from '../clients/http-error';
+import { cappedDelay } from '../clients/retry-after';
+
+/** The cap on a service's Retry-After when the activity's retry policy is unknown: Temporal's 100 × 1 s. */
+const DEFAULT_MAXIMUM_INTERVAL_MS = 100_000;
 
 /**
  * Turns an HTTP status from a service we call into Temporal's retry decision:
  * 401/403 and other 4xx are the caller's fault and never retried; 408, 409 (a concurrent
  * request with the same idempotency key), 429 and 5xx are retried with backoff, and a 429's
- * Retry-After becomes the next retry delay.
+ * usable Retry-After (see `retryAfterMs`) becomes the next retry delay, capped at the retry policy's
+ * maximum interval.
  */
 export function failureForStatus(
   service: string,
   status: number,
   detail: string,
-  retryAfter?: string | null,
+  retryAfterMs?: number,
 ): ApplicationFailure {
   const message = `${service} answered HTTP ${status}${detail ? `: ${detail}` : ''}`;
   if (status === 401 || status === 403) {
@@ -25,7 +30,7 @@ export function failureForStatus(
     return ApplicationFailure.create({
       message,
       type: 'RateLimited',
-      nextRetryDelay: parseRetryAfter(retryAfter),
+      nextRetryDelay: cappedDelay(retryAfterMs, maximumIntervalMs()),
     });
   }
   if (status >= 400 && status < 500 && status !== 408 && status !== 409) {
@@ -37,18 +42,20 @@ export function failureForStatus(
 /** Any error from an HTTP client: HttpErrors are classified, the rest (network, timeout) are retryable. */
 export function toFailure(service: string, err: unknown): Error {
   if (err instanceof ApplicationFailure) return err;
-  if (err instanceof HttpError) return failureForStatus(service, err.status, err.message, err.retryAfter);
+  if (err instanceof HttpError) return failureForStatus(service, err.status, err.message, err.retryAfterMs);
   const message = err instanceof Error ? err.message : String(err);
   return ApplicationFailure.retryable(`${service} could not be reached: ${message}`, 'ServiceUnavailable');
 }
 
-/** Retry-After is either delta-seconds or an HTTP date; undefined falls back to the retry policy. */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+/** The running activity's retry-policy maximum interval, as the server sent it (the SDK gives ms). */
+function maximumIntervalMs(): number {
+  let maximum: unknown;
+  try {
+    maximum = Context.current().info.retryPolicy?.maximumInterval;
+  } catch {
+    // Not inside an activity (a unit test): use the default.
+  }
+  return typeof maximum === 'number' && maximum > 0 ? maximum : DEFAULT_MAXIMUM_INTERVAL_MS;
 }
 
 /**

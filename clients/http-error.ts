@@ -5,8 +5,8 @@ export class HttpError extends Error {
     readonly service: string,
     readonly status: number,
     message: string,
-    /** The raw Retry-After header, when the service sent one. */
-    readonly retryAfter?: string | null,
+    /** How long the service asked us to wait (see `retryAfterMs`), when it said so usably. */
+    readonly retryAfterMs?: number,
     readonly body?: unknown,
   ) {
     super(message);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeBody, HttpError, readBody } from './http-error';
+import { retryAfterMs } from './retry-after';
 
 const authorizationSchema = z.object({
   id: z.string(),
@@ -71,16 +72,16 @@ export class HttpPaymentGateway implements PaymentGateway {
     return {
       status: response.status,
       body: await readBody(response),
-      retryAfter: response.headers.get('retry-after'),
+      retryAfterMs: retryAfterMs(response.headers),
     };
   }
 
-  private fail(answer: { status: number; body: unknown; retryAfter: string | null }): never {
+  private fail(answer: { status: number; body: unknown; retryAfterMs: number | undefined }): never {
     throw new HttpError(
       'Payment gateway',
       answer.status,
       describeBody(answer.body),
-      answer.retryAfter,
+      answer.retryAfterMs,
       answer.body,
     );
   }

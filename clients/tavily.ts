@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeBody, HttpError, readBody } from './http-error';
+import { retryAfterMs } from './retry-after';
 
 /** The subset of Tavily's `POST /search` request Troupe uses (https://docs.tavily.com/documentation/api-reference/endpoint/search). */
 export interface TavilySearchRequest {
@@ -51,7 +52,7 @@ export class TavilyClient {
         'Tavily',
         response.status,
         describeBody(body) || response.statusText,
-        response.headers.get('retry-after'),
+        retryAfterMs(response.headers),
       );
     }
     const parsed = responseSchema.safeParse(body);

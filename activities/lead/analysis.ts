@@ -4,6 +4,7 @@ import { APIError } from 'groq-sdk';
 import type { ChatCompletionMessageParam } from 'groq-sdk/resources/chat/completions';
 import { z } from 'zod';
 import type { GroqSettings } from '../../clients/groq';
+import { retryAfterMs } from '../../clients/retry-after';
 import { type LeadAnalysis, type LeadResearch, llmAnalysisSchema } from '../../workflows/lead/schemas';
 import type { LeadProfile } from '../../workflows/lead/shared';
 import { failureForStatus, toFailure, withHeartbeat } from '../failures';
@@ -46,7 +47,7 @@ export function createAnalysisActivities(groq: GroqSettings | undefined) {
           ),
         ).catch((err) => {
           throw err instanceof APIError && err.status
-            ? failureForStatus('Groq', err.status, err.message, err.headers?.get('retry-after'))
+            ? failureForStatus('Groq', err.status, err.message, retryAfterMs(err.headers))
             : toFailure('Groq', err);
         });
         const reply = completion.choices[0]?.message?.content ?? '';

@@ -98,7 +98,7 @@ export async function sendOnce(deps: MailDeps, message: OnceMessage): Promise<De
 }
 
 /** SMTP 5xx replies and bad credentials are permanent; 4xx replies and connection trouble are retried. */
-function smtpFailure(err: unknown): Error {
+export function smtpFailure(err: unknown): Error {
   const e = err as { message?: string; code?: string; responseCode?: number };
   const message = `SMTP: ${e.message ?? String(err)}`;
   if (e.code === 'EAUTH' || e.responseCode === 535) {

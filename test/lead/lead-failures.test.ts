@@ -77,6 +77,21 @@ describe('lead failures: retried when transient, FAILED with a reason when not',
     expect(await activityAttempts(troupe, lead.workflowId, 'analyseLead')).toEqual([3]);
   });
 
+  it('Groq answering 429 with Retry-After 0 twice falls back to the retry policy, then the lead completes', async () => {
+    const troupe = await troupeWith();
+    const before = groq.requestsTo(CHAT).length;
+    groq.enqueue(
+      rateLimited({ 'retry-after': '0' }),
+      rateLimited({ 'retry-after': '0', 'retry-after-ms': '0' }),
+    );
+    const created = await http(`${troupe.url}/api/v1/leads`, { body: newLead() });
+    const lead = await settled(troupe, created.body.id);
+
+    expect(lead.status).toBe('COMPLETED');
+    expect(groq.requestsTo(CHAT).slice(before)).toHaveLength(3);
+    expect(await activityAttempts(troupe, lead.workflowId, 'analyseLead')).toEqual([3]);
+  });
+
   it('Tavily rejecting the key (401) fails the lead at once, with no retries and no report', async () => {
     const troupe = await troupeWith({ TAVILY_API_KEY: 'tvly-wrong-key' });
     const before = { tavily: tavily.requests.length, groq: groq.requests.length, mail: smtp.received.length };

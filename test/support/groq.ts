@@ -19,9 +19,10 @@ export function completion(content: string, model = GROQ_MODEL): Scripted {
   };
 }
 
-export const rateLimited = (retryAfterSeconds: number): Scripted => ({
+/** A 429 with `retry-after: <seconds>`, or with exactly the headers given. */
+export const rateLimited = (retryAfter: number | Record<string, string>): Scripted => ({
   status: 429,
-  headers: { 'retry-after': String(retryAfterSeconds) },
+  headers: typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : retryAfter,
   body: { error: { message: 'Rate limit reached for model', type: 'tokens', code: 'rate_limit_exceeded' } },
 });
 
