@@ -8,6 +8,7 @@ import { describePayloadKeys } from '../encryption/data-converter';
 import { installTemporalRuntime } from '../observability/temporal-runtime';
 import { setupTracing } from '../observability/tracing';
 import { activityDependencies } from './dependencies';
+import { startHoldRelay } from './hold-relay';
 import { createWorkers, runWorkers } from './worker';
 import { workflowCode } from './workflow-bundle';
 
@@ -20,7 +21,6 @@ runMain('worker', async (config, logger) => {
 
   const client = await connectClient(config, logger);
   await ensureSearchAttributes(client, logger);
-  await client.connection.close();
 
   const connection = await retryUntil(60_000, logger, `Temporal at ${temporalAddress(config)}`, () =>
     NativeConnection.connect(connectionOptions(config)),
@@ -45,8 +45,18 @@ runMain('worker', async (config, logger) => {
     },
     'Worker polling',
   );
+  // Seat holds whose API died before starting their workflow: started or released here.
+  const relay = startHoldRelay({
+    db,
+    temporal: client,
+    taskQueue: config.temporal.taskQueue,
+    holdSeconds: config.bookings.holdSeconds,
+    logger,
+  });
   // The SDK runtime turns SIGINT/SIGTERM into shutdown(): no new tasks; running ones get the grace time.
   await runWorkers(workers);
+  await relay.stop();
+  await client.connection.close();
   logger.info('Worker drained and stopped');
   await connection.close();
   deps.mailer.close();

@@ -1,15 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { z } from 'zod';
-import {
-  type BookingInput,
-  BookingStatusAttribute,
-  bookingWorkflowId,
-  cancelBookingUpdate,
-  confirmBookingUpdate,
-  reserveUpdate,
-} from '../../workflows/booking/shared';
-import type { bookingWorkflow } from '../../workflows/booking/workflow';
+import { startBookingWorkflow } from '../../clients/bookings';
+import { type HoldOutcome, holdSeats, markReserved, releasePendingHold } from '../../db/seat-holds';
+import { cancelBookingUpdate, confirmBookingUpdate } from '../../workflows/booking/shared';
 import type { ApiDeps } from '../deps';
 import { notFound, Problem, problemSchema, problemType } from '../http/problem';
 import { route } from '../http/route';
@@ -35,6 +28,17 @@ const seatsTaken = (detail: string, takenSeatIds: string[] | null | undefined) =
   });
 
 /** Why a hold was refused, as the HTTP answer. */
+/** Why the hold was refused before any seat was tried. */
+function refusal(hold: Extract<HoldOutcome, { outcome: 'refused' }>): Problem {
+  if (hold.type === 'HoldContention')
+    return new Problem(503, hold.message, { type: problemType('hold-contention') });
+  if (hold.type === 'ShowStarted')
+    return new Problem(409, hold.message, { type: problemType('booking-refused') });
+  return new Problem(404, hold.message);
+}
+
+const failureText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
 function holdProblem(failure: UpdateFailure): Problem {
   const state = failure.details[0] as { takenSeatIds?: string[] } | undefined;
   switch (failure.type) {
@@ -72,8 +76,8 @@ export function bookingRoutes({ db, temporal, config }: ApiDeps) {
       operationId: 'createBooking',
       summary: 'Hold seats for a show',
       description:
-        'Starts the booking workflow and answers once the hold is decided (update-with-start): all the seats are held for ' +
-        'BOOKING_HOLD_SECONDS, or none. The same Idempotency-Key returns the same booking.',
+        'Decides the hold in MySQL (all the seats for BOOKING_HOLD_SECONDS, or none) and, for a winner, starts the ' +
+        'booking workflow that expires it. A refused request starts nothing. The same Idempotency-Key returns the same booking.',
       tags: ['Bookings'],
       request: { body: createBookingBody, headers: z.object({ 'idempotency-key': idempotencyKeyHeader }) },
       responses: {
@@ -88,38 +92,70 @@ export function bookingRoutes({ db, temporal, config }: ApiDeps) {
           schema: problemSchema,
         },
         422: { description: 'Idempotency-Key reused with a different body', schema: problemSchema },
+        503: {
+          description:
+            'The booking workflow could not be started (its seats were released) or the hold met heavy contention',
+          schema: problemSchema,
+        },
       },
       async handler({ body, headers }) {
         const key = headers['idempotency-key'];
         let id = `bk_${(key ? createHash('sha256').update(key).digest() : randomBytes(12)).toString('hex').slice(0, 24)}`;
         if (key) id = await claimIdempotencyKey(db, { scope: 'booking', key, request: body, resourceId: id });
-        const input: BookingInput = { bookingId: id, ...body, holdSeconds: config.bookings.holdSeconds };
+        const created = (booking: BookingView) => ({
+          status: 201,
+          body: booking,
+          headers: { Location: `/api/v1/bookings/${id}` },
+        });
+        // A retry (same key) of a booking already decided: the same answer again.
+        const earlier = key ? await findBooking(db, id) : undefined;
+        if (earlier?.status === 'REJECTED')
+          throw seatsTaken(earlier.error?.message ?? 'Seats are taken', earlier.takenSeatIds);
+        if (earlier && earlier.status !== 'PENDING') return created(earlier);
+
+        // The race is decided in MySQL, before any workflow exists: a loser costs one transaction.
+        const hold = await holdSeats(db, {
+          bookingId: id,
+          ...body,
+          holdExpiresAt: new Date(Date.now() + config.bookings.holdSeconds * 1000).toISOString(),
+          status: 'PENDING',
+        });
+        if (hold.outcome === 'taken')
+          throw seatsTaken(`Seats ${hold.takenSeatIds.join(', ')} are taken`, hold.takenSeatIds);
+        if (hold.outcome === 'refused') throw refusal(hold);
+
+        // The winner's workflow carries the hold and expires it on a durable timer.
+        const { outcome: _, ...held } = hold;
         try {
-          await temporal.workflow.executeUpdateWithStart(reserveUpdate, {
-            updateId: 'reserve',
-            startWorkflowOperation: new WithStartWorkflowOperation<typeof bookingWorkflow>(
-              'bookingWorkflow',
-              {
-                workflowId: bookingWorkflowId(id),
-                taskQueue: config.temporal.taskQueue,
-                args: [input],
-                workflowIdConflictPolicy: 'USE_EXISTING',
-                workflowIdReusePolicy: 'REJECT_DUPLICATE',
-                typedSearchAttributes: [{ key: BookingStatusAttribute, value: 'PENDING' }],
-              },
-            ),
+          await startBookingWorkflow(temporal, config.temporal.taskQueue, {
+            bookingId: id,
+            ...body,
+            holdSeconds: config.bookings.holdSeconds,
+            hold: held,
           });
         } catch (err) {
-          const failure = updateFailure(err);
-          if (failure) throw holdProblem(failure);
-          // A retry (same key) of a booking whose workflow has finished: answer from MySQL below.
-          if (!isWorkflowClosed(err)) throw err;
+          // A retry of a booking whose workflow has finished: answer from MySQL below.
+          if (!isWorkflowClosed(err)) {
+            // No workflow guards this hold: release it rather than leave seats held by nobody.
+            await releasePendingHold(db, id, { drop: true });
+            const failure = updateFailure(err);
+            if (failure) throw holdProblem(failure);
+            throw new Problem(
+              503,
+              `The booking could not be started, its seats were released: ${failureText(err)}`,
+              {
+                type: problemType('booking-not-started'),
+                title: 'Booking not started',
+              },
+            );
+          }
         }
+        await markReserved(db, id);
         const booking = await findBooking(db, id);
         if (!booking) throw new Problem(404, 'The show or a seat of this booking does not exist');
         if (booking.status === 'REJECTED')
           throw seatsTaken(booking.error?.message ?? 'Seats are taken', booking.takenSeatIds);
-        return { status: 201, body: booking, headers: { Location: `/api/v1/bookings/${id}` } };
+        return created(booking);
       },
     }),
     route({

@@ -21,7 +21,15 @@ export interface BookingInput {
   seatIds: string[];
   customer: { name: string; email: string };
   holdSeconds: number;
+  /**
+   * The seats already held in MySQL (the API decides the race before the workflow starts). Absent in
+   * workflows started before that change: they hold the seats with an activity.
+   */
+  hold?: { amount: number; currency: string; showStartsAt: string; holdExpiresAt: string };
 }
+
+/** The patch under which a booking workflow takes its hold from its input instead of an activity. */
+export const HOLD_DECIDED_BEFORE_START = 'hold-decided-before-start';
 
 export interface BookingPayment {
   id: string;

@@ -6,6 +6,7 @@ import {
   log,
   metricMeter,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -30,6 +31,7 @@ import {
   bookingStateQuery,
   cancelBookingUpdate,
   confirmBookingUpdate,
+  HOLD_DECIDED_BEFORE_START,
   reserveUpdate,
 } from './shared';
 
@@ -68,7 +70,9 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     paymentAttempts: 0,
   };
   const payments = new Map<string, PaymentState>();
-  const holdExpiresAt = Date.now() + input.holdSeconds * 1000;
+  const holdExpiresAt = input.hold
+    ? Date.parse(input.hold.holdExpiresAt)
+    : Date.now() + input.holdSeconds * 1000;
 
   // Confirm, cancel and expiry each change seats and money: one at a time.
   let busy = false;
@@ -243,26 +247,39 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     },
   );
 
-  // 1. Hold the seats, all or none.
-  try {
-    const hold = await seats.holdSeats({ ...input, holdExpiresAt: new Date(holdExpiresAt).toISOString() });
-    if (hold.outcome === 'taken') {
-      state.takenSeatIds = hold.takenSeatIds;
-      state.error = { type: 'SeatsUnavailable', message: `Seats ${hold.takenSeatIds.join(', ')} are taken` };
+  // 1. Hold the seats, all or none: decided in MySQL before this workflow started, or (older
+  // workflows) by an activity here.
+  if (input.hold && patched(HOLD_DECIDED_BEFORE_START)) {
+    const { amount, currency, showStartsAt } = input.hold;
+    Object.assign(state, {
+      amount,
+      currency,
+      showStartsAt,
+      holdExpiresAt: new Date(holdExpiresAt).toISOString(),
+    });
+  } else
+    try {
+      const hold = await seats.holdSeats({ ...input, holdExpiresAt: new Date(holdExpiresAt).toISOString() });
+      if (hold.outcome === 'taken') {
+        state.takenSeatIds = hold.takenSeatIds;
+        state.error = {
+          type: 'SeatsUnavailable',
+          message: `Seats ${hold.takenSeatIds.join(', ')} are taken`,
+        };
+        moveTo('REJECTED');
+        return finish(state);
+      }
+      Object.assign(state, {
+        amount: hold.amount,
+        currency: hold.currency,
+        holdExpiresAt: new Date(holdExpiresAt).toISOString(),
+        showStartsAt: hold.showStartsAt,
+      });
+    } catch (err) {
+      state.error = failureReason(err);
       moveTo('REJECTED');
       return finish(state);
     }
-    Object.assign(state, {
-      amount: hold.amount,
-      currency: hold.currency,
-      holdExpiresAt: new Date(holdExpiresAt).toISOString(),
-      showStartsAt: hold.showStartsAt,
-    });
-  } catch (err) {
-    state.error = failureReason(err);
-    moveTo('REJECTED');
-    return finish(state);
-  }
   moveTo('RESERVED');
 
   // 2. Wait for a confirmation or a cancellation until the hold expires (a durable timer).
