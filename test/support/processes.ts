@@ -36,10 +36,11 @@ export async function spawnPart(
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${entry} not ready in 30 s:\n${output.join('\n')}`)),
-      30_000,
-    );
+    // A part that never gets ready is killed, not left running behind the caller's back.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${entry} not ready in 30 s:\n${output.join('\n')}`));
+    }, 30_000);
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;
       createInterface({ input: stream }).on('line', (line) => {
