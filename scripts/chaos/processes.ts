@@ -43,6 +43,19 @@ async function until(what: string, timeoutMs: number, probe: () => Promise<unkno
   }
 }
 
+/** A restart on a loaded machine may be slow once; try three times before the run fails. */
+async function again<T>(what: string, start: () => Promise<T>, log: (line: string) => void): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt === 3) throw err;
+      log(`${what} did not start (${(err as Error).message.split('\n')[0]}); trying again`);
+      await sleep(2_000);
+    }
+  }
+}
+
 /** Everything a run starts, with the handles faults act on. */
 export class Stack {
   toxiproxy!: Toxiproxy;
@@ -169,11 +182,15 @@ export class Stack {
   async restartTemporal(downMs: number): Promise<void> {
     await this.temporal.stop();
     await sleep(downMs);
-    await this.startTemporal();
+    await again('the Temporal dev server', () => this.startTemporal(), this.options.log);
   }
 
   async startWorker(index: number): Promise<void> {
-    this.workers[index] = await spawnWorker(this.troupeEnv());
+    this.workers[index] = await again(
+      `worker ${index}`,
+      () => spawnWorker(this.troupeEnv()),
+      this.options.log,
+    );
   }
 
   /** SIGKILL: no drain, no goodbye; in-flight activities and workflow tasks are cut off. */
