@@ -18,6 +18,20 @@ import { freePort } from './ports';
 export async function prepareRunEnvironment(
   database: string,
 ): Promise<{ server: DevServer; mysqlUrl: string }> {
+  const mysqlUrl = await prepareDatabase(database);
+  const [server, bundle] = await Promise.all([
+    startDevServer({ cli: await ensureTemporalCli(), port: await freePort() }),
+    workflowCode(pino({ level: 'warn' })),
+  ]);
+  process.env.TEST_MYSQL_URL = mysqlUrl;
+  process.env.TEST_TEMPORAL_ADDRESS = server.address;
+  process.env.TEST_WORKFLOW_BUNDLE =
+    bundle.workflowBundle && 'codePath' in bundle.workflowBundle ? bundle.workflowBundle.codePath : '';
+  return { server, mysqlUrl };
+}
+
+/** A fresh MySQL database, migrated (Troupe and the sandbox gateway) and seeded; returns its URL. */
+export async function prepareDatabase(database: string): Promise<string> {
   const mysqlBase = process.env.TEST_MYSQL_SERVER_URL ?? 'mysql://root@127.0.0.1:3306';
   const admin = await createConnection({ uri: `${mysqlBase}/` });
   await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
@@ -31,14 +45,5 @@ export async function prepareRunEnvironment(
   const gatewayDb = createDb<GatewayDatabase>(mysqlUrl);
   await migrateGateway(gatewayDb);
   await gatewayDb.destroy();
-
-  const [server, bundle] = await Promise.all([
-    startDevServer({ cli: await ensureTemporalCli(), port: await freePort() }),
-    workflowCode(pino({ level: 'warn' })),
-  ]);
-  process.env.TEST_MYSQL_URL = mysqlUrl;
-  process.env.TEST_TEMPORAL_ADDRESS = server.address;
-  process.env.TEST_WORKFLOW_BUNDLE =
-    bundle.workflowBundle && 'codePath' in bundle.workflowBundle ? bundle.workflowBundle.codePath : '';
-  return { server, mysqlUrl };
+  return mysqlUrl;
 }
