@@ -49,7 +49,7 @@ describe('Troupe on a self-hosted Temporal cluster (PostgreSQL, one process per 
   const workers: (Part | undefined)[] = [];
   let env: Record<string, string> = {};
   let client: Client;
-  const db = () => createDb<Database & GatewayDatabase>(mysqlUrl);
+  const db = () => createDb(mysqlUrl);
   const started: StartedWorkflow[] = [];
   const api = (i: number) => apis[i % apis.length]?.url ?? '';
 
@@ -271,7 +271,7 @@ describe('Troupe on a self-hosted Temporal cluster (PostgreSQL, one process per 
       startSome(round++);
       await Promise.all(inFlight);
 
-      const database = db();
+      const database = createDb<Database & GatewayDatabase>(mysqlUrl);
       try {
         const result = await eventually(
           async () => {
@@ -279,6 +279,7 @@ describe('Troupe on a self-hosted Temporal cluster (PostgreSQL, one process per 
               db: database,
               temporal: client,
               started,
+              mailFrom: env.MAIL_FROM ?? '',
               receivedMessageIds: smtp.received.map((m) => m.messageId),
             });
             expect(r).toMatchObject({ lost: 0, stuck: 0 });
