@@ -91,6 +91,7 @@ const schema = z
     REDIS_URL: optional(url(['redis', 'rediss'])),
     TRUST_PROXY: optional(z.string().min(1)),
     METRICS_PORT: withDefault(port, 9464),
+    WORKERS: withDefault(positiveInt, 1),
     GROQ_MAX_REQUESTS_PER_SECOND: withDefault(z.coerce.number().positive(), 0.5),
     OTEL_EXPORTER_OTLP_ENDPOINT: optional(url(['http', 'https'])),
     OTEL_SERVICE_NAME: optional(z.string().min(1)),
@@ -183,6 +184,8 @@ export interface Config {
   };
   /** The worker's Prometheus exporter (Temporal SDK metrics and Troupe's business counters). */
   metricsPort: number;
+  /** How many worker processes `npm start` runs; worker i gets METRICS_PORT + i. */
+  workers: number;
   /** Worker-side cap on Groq calls across all workers (the LLM task queue's activities per second). */
   llmActivitiesPerSecond: number;
   /** Traces go to this OTLP/HTTP endpoint when set; tracing is off otherwise. */
@@ -255,6 +258,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sandboxPort: env.SANDBOX_GATEWAY_PORT,
     },
     metricsPort: env.METRICS_PORT,
+    workers: env.WORKERS,
     llmActivitiesPerSecond: env.GROQ_MAX_REQUESTS_PER_SECOND,
     otel: env.OTEL_EXPORTER_OTLP_ENDPOINT
       ? { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME }

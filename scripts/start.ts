@@ -12,9 +12,11 @@ import { type DevServer, startDevServer } from './dev-server';
 import { ensureTemporalCli } from './temporal-cli';
 
 const COLORS = { temporal: 35, gateway: 34, worker: 36, api: 32, start: 33 } as const;
-type Name = keyof typeof COLORS;
+// `worker-2` is coloured as a worker.
+type Name = string;
+const color = (name: Name) => COLORS[name.replace(/-\d+$/, '') as keyof typeof COLORS] ?? 0;
 const tty = process.stdout.isTTY;
-const prefix = (name: Name) => (tty ? `\x1b[${COLORS[name]}m[${name}]\x1b[0m` : `[${name}]`);
+const prefix = (name: Name) => (tty ? `\x1b[${color(name)}m[${name}]\x1b[0m` : `[${name}]`);
 const say = (name: Name, line: string) => process.stdout.write(`${prefix(name)} ${line}\n`);
 
 function spawnPart(name: Name, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
@@ -103,13 +105,27 @@ async function main(): Promise<void> {
     // Migrations ran once here; the parts need not race to do it again.
     env.MIGRATE_ON_START = 'false';
 
-    const parts: [Name, string][] = [
-      ...(config.payments.runSandbox ? [['gateway', 'gateway/main.ts'] as [Name, string]] : []),
-      ['worker', 'worker/main.ts'],
-      ['api', 'api/main.ts'],
+    // Each worker gets its own Prometheus port: METRICS_PORT, METRICS_PORT + 1, …
+    const workers = Array.from({ length: config.workers }, (_, i) => ({
+      name: config.workers === 1 ? 'worker' : `worker-${i + 1}`,
+      metricsPort: config.metricsPort + i,
+    }));
+    const parts: [Name, string, NodeJS.ProcessEnv][] = [
+      ...(config.payments.runSandbox
+        ? [['gateway', 'gateway/main.ts', env] as [Name, string, NodeJS.ProcessEnv]]
+        : []),
+      ...workers.map(
+        (w) =>
+          [w.name, 'worker/main.ts', { ...env, METRICS_PORT: String(w.metricsPort) }] as [
+            Name,
+            string,
+            NodeJS.ProcessEnv,
+          ],
+      ),
+      ['api', 'api/main.ts', env],
     ];
-    for (const [name, entry] of parts) {
-      const child = spawnPart(name, entry, env);
+    for (const [name, entry, partEnv] of parts) {
+      const child = spawnPart(name, entry, partEnv);
       children.push({ name, child });
       child.on('exit', (code, signal) => {
         if (stopping) return;
@@ -131,7 +147,8 @@ async function main(): Promise<void> {
       'start',
       `  Codec   ${api}/codec (the Web UI decodes payloads through it; Temporal stores ciphertext)`,
     );
-    say('start', `  Metrics ${api}/metrics (API), http://localhost:${config.metricsPort}/metrics (worker)`);
+    say('start', `  Metrics ${api}/metrics (API)`);
+    for (const w of workers) say('start', `          http://localhost:${w.metricsPort}/metrics (${w.name})`);
     if (config.payments.runSandbox) say('start', `  Sandbox payment gateway ${config.payments.gatewayUrl}`);
     say('start', 'Press Ctrl-C to stop.');
   } catch (err) {

@@ -30,6 +30,10 @@ describe('configuration', () => {
     ['SMTP_URL', 'mail.example.com', 'SMTP_URL'],
     ['MAIL_FROM', 'nobody', 'MAIL_FROM'],
     ['TEMPORAL_TLS_CERT_PATH', '/etc/certs/client.pem', 'TEMPORAL_TLS_KEY_PATH'],
+    ['WORKERS', '0', 'WORKERS'],
+    ['WORKERS', '-2', 'WORKERS'],
+    ['WORKERS', '1.5', 'WORKERS'],
+    ['WORKERS', 'three', 'WORKERS'],
   ])('refuses %s=%s and names %s', (name, value, named) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${named}: `));

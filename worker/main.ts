@@ -5,6 +5,7 @@ import { temporalAddress } from '../config';
 import { runMain } from '../config/entrypoint';
 import { openDatabase } from '../db/migrate';
 import { describePayloadKeys } from '../encryption/data-converter';
+import { assertMetricsPortFree } from '../observability/metrics-port';
 import { installTemporalRuntime } from '../observability/temporal-runtime';
 import { setupTracing } from '../observability/tracing';
 import { activityDependencies } from './dependencies';
@@ -14,6 +15,7 @@ import { workflowCode } from './workflow-bundle';
 
 runMain('worker', async (config, logger) => {
   const tracing = setupTracing(config, 'troupe-worker');
+  await assertMetricsPortFree(config.metricsPort);
   installTemporalRuntime(logger, config.metricsPort);
   const db = await openDatabase(config);
   const keys = describePayloadKeys(config);
