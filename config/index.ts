@@ -47,6 +47,8 @@ const schema = z
     TEMPORAL_TASK_QUEUE: withDefault(z.string().min(1), 'troupe'),
     TEMPORAL_DEV_SERVER_PORT: withDefault(port, 7233),
     TEMPORAL_UI_PORT: withDefault(port, 8233),
+    // The Web UI of a cluster Troupe does not start itself (TEMPORAL_ADDRESS), for the links it prints.
+    TEMPORAL_UI_URL: optional(url(['http', 'https'])),
     TEMPORAL_API_KEY: optional(z.string().min(1)),
     TEMPORAL_TLS: optional(flag),
     TEMPORAL_TLS_CERT_PATH: optional(z.string().min(1)),
@@ -158,6 +160,8 @@ export interface Config {
     address?: string;
     namespace: string;
     taskQueue: string;
+    /** The Web UI of the cluster at `address` (TEMPORAL_UI_URL), no trailing slash. */
+    uiUrl?: string;
     devServer: { port: number; uiPort: number; cliPath?: string };
     workflowBundlePath?: string;
     apiKey?: string;
@@ -221,6 +225,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
+      uiUrl: env.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
       devServer: {
         port: env.TEMPORAL_DEV_SERVER_PORT,
         uiPort: env.TEMPORAL_UI_PORT,

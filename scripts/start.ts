@@ -136,9 +136,11 @@ async function main(): Promise<void> {
 
     const api = `http://localhost:${config.http.port}`;
     await waitForReady(`${api}/readyz`, 120_000);
-    const ui = devServer?.uiUrl
-      ? `${devServer.uiUrl}/namespaces/${config.temporal.namespace}/workflows`
-      : "your Temporal cluster's Web UI";
+    // The dev server's own UI, else the cluster's (TEMPORAL_UI_URL): the same link either way.
+    const uiBase = devServer?.uiUrl ?? config.temporal.uiUrl;
+    const ui = uiBase
+      ? `${uiBase}/namespaces/${config.temporal.namespace}/workflows`
+      : "your Temporal cluster's Web UI (set TEMPORAL_UI_URL to link it)";
     say('start', `Troupe is ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     say('start', `  API     ${api}/api/v1`);
     say('start', `  Docs    ${api}/docs`);

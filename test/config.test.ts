@@ -27,6 +27,7 @@ describe('configuration', () => {
     ['PORT', '70000', 'PORT'],
     ['MYSQL_URL', 'postgres://localhost/troupe', 'MYSQL_URL'],
     ['TEMPORAL_ADDRESS', 'http://temporal:7233', 'TEMPORAL_ADDRESS'],
+    ['TEMPORAL_UI_URL', 'temporal-ui:8080', 'TEMPORAL_UI_URL'],
     ['SMTP_URL', 'mail.example.com', 'SMTP_URL'],
     ['MAIL_FROM', 'nobody', 'MAIL_FROM'],
     ['TEMPORAL_TLS_CERT_PATH', '/etc/certs/client.pem', 'TEMPORAL_TLS_KEY_PATH'],
@@ -37,6 +38,13 @@ describe('configuration', () => {
   ])('refuses %s=%s and names %s', (name, value, named) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${named}: `));
+  });
+
+  it("links a cluster's Web UI (TEMPORAL_UI_URL) without a trailing slash", () => {
+    expect(loadConfig({ TEMPORAL_UI_URL: 'https://ui.example.com/' }).temporal.uiUrl).toBe(
+      'https://ui.example.com',
+    );
+    expect(loadConfig({}).temporal.uiUrl).toBeUndefined();
   });
 
   it('lists every bad variable at once', () => {
