@@ -6,6 +6,9 @@ import { ENV_VARIABLES } from '../../config';
 
 interface Service {
   image?: string;
+  entrypoint?: string | string[];
+  profiles?: string[];
+  volumes?: string[];
   command?: string | string[];
   container_name?: string;
   ports?: unknown[];
@@ -24,7 +27,13 @@ const environment = (name: string): Record<string, string> => {
   const env = service(name).environment ?? {};
   return Array.isArray(env) ? Object.fromEntries(env.map((e) => e.split(/=(.*)/s).slice(0, 2))) : env;
 };
-const command = (name: string) => [service(name).command ?? []].flat().join(' ');
+const command = (name: string) =>
+  [service(name).entrypoint ?? [], service(name).command ?? []].flat().join(' ');
+// `!reset` (Compose 2.24+) clears a list or map from the base file; here it only needs to parse.
+const reset = { tag: '!reset', collection: 'map' as const, resolve: (value: unknown) => value };
+const cloud = parse(readFileSync(path.join(root, 'docker-compose.cloud.yml'), 'utf8'), {
+  customTags: [reset],
+}) as { services: Record<string, Service> };
 
 const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 const stages = dockerfile.split(/^FROM /m).slice(1);
@@ -35,7 +44,17 @@ const APP_SERVICES = ['api', 'worker', 'seed', 'gateway'];
 describe('docker-compose.yml', () => {
   it('runs every part of the system', () => {
     expect(Object.keys(services)).toEqual(
-      expect.arrayContaining(['mysql', 'temporal', 'temporal-ui', 'mailpit', 'redis', ...APP_SERVICES]),
+      expect.arrayContaining([
+        'mysql',
+        'postgresql',
+        'temporal-schema',
+        'temporal',
+        'temporal-namespace',
+        'temporal-ui',
+        'mailpit',
+        'redis',
+        ...APP_SERVICES,
+      ]),
     );
   });
 
@@ -49,9 +68,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it.each(['mysql', 'temporal', 'api', 'worker', 'gateway'])('gives %s a healthcheck', (name) => {
-    expect(service(name).healthcheck?.test).toBeTruthy();
-  });
+  it.each(['mysql', 'postgresql', 'temporal', 'api', 'worker', 'gateway'])(
+    'gives %s a healthcheck',
+    (name) => {
+      expect(service(name).healthcheck?.test).toBeTruthy();
+    },
+  );
 
   it('lets workers scale out (no container_name, no host ports)', () => {
     expect(service('worker').container_name).toBeUndefined();
@@ -72,14 +94,67 @@ describe('docker-compose.yml', () => {
     expect(environment(name).MYSQL_URL).toMatch(/^mysql:\/\/[^@]+@mysql:3306\/troupe$/);
   });
 
-  it('persists Temporal in MySQL once MySQL is healthy', () => {
-    expect(environment('temporal').DB).toBe('mysql8');
-    expect(service('temporal').depends_on).toMatchObject({ mysql: { condition: 'service_healthy' } });
+  it('runs temporalio/server (not the deprecated auto-setup) on PostgreSQL, pinned to the tested version', () => {
+    const images = Object.values(services).map((s) => s.image ?? '');
+    expect(images.some((i) => i.startsWith('temporalio/auto-setup'))).toBe(false);
+    expect(service('temporal').image).toBe('temporalio/server:1.29.1');
+    expect(service('temporal-schema').image).toMatch(/^temporalio\/admin-tools:1\.29\.1-/);
+    expect(service('temporal-namespace').image).toBe(service('temporal-schema').image);
+    expect(environment('temporal').POSTGRES_SEEDS).toBe('postgresql');
+  });
+
+  it.each([
+    ['temporal-schema', 'schema'],
+    ['temporal-namespace', 'namespace'],
+  ])('%s runs deploy/temporal/setup.sh %s, the script npm run test:cluster runs', (name, phase) => {
+    expect(command(name)).toBe(`bash /troupe/setup.sh ${phase}`);
+    expect(service(name).volumes).toContain('./deploy/temporal:/troupe:ro');
+  });
+
+  it('starts each step only once the one before is healthy or done', () => {
+    expect(service('temporal-schema').depends_on).toMatchObject({
+      postgresql: { condition: 'service_healthy' },
+    });
+    expect(service('temporal').depends_on).toMatchObject({
+      'temporal-schema': { condition: 'service_completed_successfully' },
+    });
+    expect(service('temporal-namespace').depends_on).toMatchObject({
+      temporal: { condition: 'service_healthy' },
+    });
+    for (const app of ['api', 'worker']) {
+      expect(service(app).depends_on).toMatchObject({
+        'temporal-namespace': { condition: 'service_completed_successfully' },
+      });
+    }
+  });
+
+  it('serves the same config template npm run cluster renders', () => {
+    expect(service('temporal').volumes).toContain(
+      './deploy/temporal/config_template.yaml:/etc/temporal/troupe/troupe.yaml:ro',
+    );
+    expect(command('temporal')).toContain('--env troupe');
   });
 
   it('starts the compiled API and worker entry points', () => {
     expect(command('api')).toContain('dist/api/main.js');
     expect(command('worker')).toContain('dist/worker/main.js');
+  });
+});
+
+describe('docker-compose.cloud.yml (Temporal Cloud, no local server)', () => {
+  it.each(['postgresql', 'temporal-schema', 'temporal', 'temporal-namespace', 'temporal-ui'])(
+    'keeps %s out of the default profile',
+    (name) => {
+      expect(cloud.services[name]?.profiles?.length).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(['api', 'worker'])('points %s at Cloud and no longer waits for a local Temporal', (name) => {
+    const app = cloud.services[name] ?? {};
+    expect(Object.keys(app.environment ?? {})).toEqual(
+      expect.arrayContaining(['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_API_KEY']),
+    );
+    expect(Object.keys(app.depends_on ?? {}).filter((d) => d.startsWith('temporal'))).toEqual([]);
   });
 });
 
