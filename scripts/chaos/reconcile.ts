@@ -21,6 +21,8 @@ export interface StartedWorkflow {
   email?: string;
   /** The API answered the create request (so the workflow must exist). */
   acknowledged: boolean;
+  /** Why the API refused to start it: counted by reason; it must then exist nowhere. */
+  refused?: string;
   /** For a payment: the total of the refunds the client asked for (each once, however often retried). */
   expectedRefunded?: number;
 }
@@ -163,6 +165,7 @@ export async function reconcile(input: ReconcileInput): Promise<Reconciliation> 
     const name = `${w.kind} ${w.id ?? w.email}`;
     if (!row) {
       if (w.acknowledged) problem('lost', `${name}: acknowledged by the API, no MySQL row`);
+      else if (w.refused) result.failedByReason[w.refused] = (result.failedByReason[w.refused] ?? 0) + 1;
       else
         result.failedByReason['never acknowledged (client gave up)'] =
           (result.failedByReason['never acknowledged (client gave up)'] ?? 0) + 1;
@@ -170,7 +173,9 @@ export async function reconcile(input: ReconcileInput): Promise<Reconciliation> 
     }
     result.acknowledged++;
     const inTemporal = await temporalStatus(temporal, w.kind, row.id);
-    if (!inTemporal.exists) {
+    // A booking refused for taken seats is decided in MySQL before any workflow starts: REJECTED, no workflow.
+    const refusedAtTheDoor = w.kind === 'booking' && row.status === 'REJECTED';
+    if (!inTemporal.exists && !refusedAtTheDoor) {
       problem('lost', `${name}: in MySQL as ${row.status}, no workflow in Temporal`);
       continue;
     }

@@ -29,6 +29,8 @@ export interface Started {
   finalStatus?: string;
   /** The API answered the create request (the workflow must exist). */
   acknowledged: boolean;
+  /** Why the API refused to start it (nothing was started, nothing must exist). */
+  refused?: string;
   /** For a payment: what the client asked to refund, in total (the third refund must be refused). */
   expectedRefunded?: number;
   /** Requests retried after a 5xx, a 429 or a dropped connection. */
@@ -180,7 +182,18 @@ export async function play(options: WorkloadOptions, plan: PlannedWorkflow, reco
         { showId: plan.showId, seatIds: plan.seats, customer },
         plan.key,
       );
-      record.acknowledged = reserved.status === 201 || reserved.status === 409;
+      record.acknowledged = reserved.status === 201;
+      if (reserved.status === 409) {
+        // Seats taken: refused before any workflow starts (or a workflow that ended REJECTED).
+        const existing = await client.call('GET', `/api/v1/bookings/${record.id}`);
+        if (existing.status === 404) {
+          record.refused = 'booking refused by the API: seats taken (no workflow)';
+          record.finalStatus = 'REFUSED';
+          record.finalAt = Date.now();
+          return;
+        }
+        record.acknowledged = true;
+      }
       if (reserved.status === 201) {
         if (plan.scenario === 'booking-decline-retry') {
           const declined = await client.call('POST', `/api/v1/bookings/${record.id}/confirm`, {
