@@ -10,7 +10,7 @@ import { installTemporalRuntime } from '../observability/temporal-runtime';
 import { setupTracing } from '../observability/tracing';
 import { activityDependencies } from './dependencies';
 import { startHoldRelay } from './hold-relay';
-import { createWorkers, runWorkers } from './worker';
+import { createWorkers, llmRateCap, runWorkers } from './worker';
 import { workflowCode } from './workflow-bundle';
 
 runMain('worker', async (config, logger) => {
@@ -35,7 +35,7 @@ runMain('worker', async (config, logger) => {
     deps,
     workflowBundle: (await workflowCode(logger, config.temporal.workflowBundlePath)).workflowBundle,
     tracing,
-    llmActivitiesPerSecond: config.llmActivitiesPerSecond,
+    llmActivitiesPerSecond: llmRateCap(config),
     shutdownGraceSeconds: config.shutdownGraceSeconds,
     encryption: config,
   });

@@ -14,12 +14,22 @@ export interface TroupeWorkerOptions {
   deps: ActivityDeps;
   workflowBundle: WorkerOptions['workflowBundle'];
   tracing: Pick<Tracing, 'spanProcessor' | 'resource'>;
-  /** Cap on Groq calls per second for the whole LLM task queue (Temporal enforces it server-side). */
-  llmActivitiesPerSecond: number;
+  /**
+   * Cap on Groq calls per second for the whole LLM task queue (Temporal enforces it server-side);
+   * undefined leaves the queue uncapped. Use `llmRateCap(config)`.
+   */
+  llmActivitiesPerSecond: number | undefined;
   shutdownGraceSeconds?: number;
   /** Encryption settings (keys) for the data converter every worker must share with the clients. */
   encryption: Pick<Config, 'encryption' | 'dataDir'>;
 }
+
+/**
+ * The LLM task queue's cap protects Groq's quota, so it applies only when Groq is configured: without
+ * a key the analysis is the offline scorer, which has no quota and must not be throttled.
+ */
+export const llmRateCap = (config: Pick<Config, 'groq' | 'llmActivitiesPerSecond'>): number | undefined =>
+  config.groq.apiKey ? config.llmActivitiesPerSecond : undefined;
 
 /**
  * The one place Troupe's workers are assembled, for `npm run worker` and the tests alike: the main
@@ -52,7 +62,9 @@ export async function createWorkers(options: TroupeWorkerOptions): Promise<Worke
       ...common,
       taskQueue: llmTaskQueue(options.taskQueue),
       activities: { analyseLead: activities.analyseLead },
-      maxTaskQueueActivitiesPerSecond: options.llmActivitiesPerSecond,
+      ...(options.llmActivitiesPerSecond !== undefined && {
+        maxTaskQueueActivitiesPerSecond: options.llmActivitiesPerSecond,
+      }),
       maxConcurrentActivityTaskExecutions: 10,
     }),
   ]);

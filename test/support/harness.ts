@@ -12,7 +12,7 @@ import { createDb, type Db } from '../../db';
 import type { Logger } from '../../observability/logger';
 import { setupTracing, type Tracing } from '../../observability/tracing';
 import { activityDependencies } from '../../worker/dependencies';
-import { createWorkers, runWorkers } from '../../worker/worker';
+import { createWorkers, llmRateCap, runWorkers } from '../../worker/worker';
 import { TEST_PAYLOAD_KEYS } from './encryption';
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -92,7 +92,7 @@ export async function startTroupe(
       deps: activityDependencies(config, db, logger),
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' },
       tracing,
-      llmActivitiesPerSecond: config.llmActivitiesPerSecond,
+      llmActivitiesPerSecond: llmRateCap(config),
       shutdownGraceSeconds: 2,
       encryption: config,
     });
