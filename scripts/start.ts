@@ -1,6 +1,7 @@
 // `npm start`: the whole of Troupe on one machine. Starts the Temporal dev server (unless
-// TEMPORAL_ADDRESS names one), migrates MySQL, starts the worker and the API as child processes with
-// prefixed logs, prints where everything is, and stops it all on Ctrl-C.
+// TEMPORAL_ADDRESS names one), migrates MySQL, starts the gateway, WORKERS workers and the API as
+// child processes with prefixed logs, prints where everything is, restarts a part that crashes
+// (scripts/supervisor.ts), and stops it all in order on Ctrl-C / SIGTERM.
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -8,7 +9,8 @@ import { loadConfigOrExit } from '../config/entrypoint';
 import { openDatabase } from '../db/migrate';
 import { seedDemoInventory } from '../db/seed';
 import { describePayloadKeys } from '../encryption/data-converter';
-import { type DevServer, startDevServer } from './dev-server';
+import { type DevServer, type DevServerOptions, startDevServer } from './dev-server';
+import { type PartSpec, type Running, Supervisor } from './supervisor';
 import { ensureTemporalCli } from './temporal-cli';
 
 const COLORS = { temporal: 35, gateway: 34, worker: 36, api: 32, start: 33 } as const;
@@ -19,18 +21,51 @@ const tty = process.stdout.isTTY;
 const prefix = (name: Name) => (tty ? `\x1b[${color(name)}m[${name}]\x1b[0m` : `[${name}]`);
 const say = (name: Name, line: string) => process.stdout.write(`${prefix(name)} ${line}\n`);
 
-function spawnPart(name: Name, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: path.resolve(__dirname, '..'),
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Own process group: Ctrl-C reaches only this supervisor, which stops the parts in order.
-    detached: true,
-  });
-  for (const stream of [child.stdout, child.stderr]) {
-    if (stream) createInterface({ input: stream }).on('line', (line) => say(name, line));
-  }
-  return child;
+/** How a child process ended, as the log says it: `SIGKILL`, `code 1`. */
+function exitOf(child: ChildProcess): Promise<string> {
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
+}
+
+/** SIGTERM, then SIGKILL if the process has not ended after `graceMs`. */
+function stopChild(child: ChildProcess, exited: Promise<string>, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  child.kill('SIGTERM');
+  const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  return exited.then(() => clearTimeout(kill));
+}
+
+/** A Troupe entry point (api/main.ts, worker/main.ts, gateway/main.ts) as a supervised part. */
+function nodePart(name: Name, entry: string, env: NodeJS.ProcessEnv): PartSpec {
+  return {
+    name,
+    async start(output): Promise<Running> {
+      const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+        cwd: path.resolve(__dirname, '..'),
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Own process group: Ctrl-C reaches only this supervisor, which stops the parts in order.
+        detached: true,
+      });
+      for (const stream of [child.stdout, child.stderr]) {
+        if (stream) createInterface({ input: stream }).on('line', output);
+      }
+      const exited = exitOf(child);
+      // A worker drains its activities for up to SHUTDOWN_GRACE_SECONDS; leave it that and a margin.
+      return { exited, stop: () => stopChild(child, exited, 35_000) };
+    },
+  };
+}
+
+/** The Temporal dev server as a supervised part: a restart reopens the same SQLite file and port. */
+function devServerPart(options: DevServerOptions, started: (server: DevServer) => void): PartSpec {
+  return {
+    name: 'temporal',
+    async start(output): Promise<Running> {
+      const server = await startDevServer({ ...options, output });
+      started(server);
+      return { exited: exitOf(server.process), stop: () => server.stop() };
+    },
+  };
 }
 
 async function waitForReady(url: string, timeoutMs: number): Promise<void> {
@@ -55,23 +90,27 @@ async function main(): Promise<void> {
     LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
     ...(tty && { FORCE_COLOR: '1' }),
   };
-  const children: { name: Name; child: ChildProcess }[] = [];
   let devServer: DevServer | undefined;
   let stopping = false;
+  const supervisor = new Supervisor({
+    log: (_part, line) => say('start', line),
+    // The dev server's shutdown chatter is noise once we are stopping.
+    output: (part, line) => (stopping && part === 'temporal') || say(part, line),
+    onGiveUp: (part, reason, lastOutput) => {
+      say('start', reason);
+      say('start', `Last output of ${part}:`);
+      for (const line of lastOutput) say('start', `  ${line}`);
+      say('start', 'Stopping everything: Troupe cannot run without it.');
+      void stopAll(1);
+    },
+  });
 
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('start', 'Stopping…');
-    // API first (stop taking work), then the worker (drain), then the server they talk to.
-    for (const { child } of [...children].reverse()) {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
-      }
-    }
-    await devServer?.stop();
+    // Reverse start order: the API (stop taking work), the workers (drain), the gateway, Temporal.
+    await supervisor.stop();
     say('start', 'Stopped.');
     process.exit(code);
   };
@@ -83,7 +122,7 @@ async function main(): Promise<void> {
     if (!config.temporal.address) {
       const cli = await ensureTemporalCli((line) => say('start', line));
       const { port, uiPort } = config.temporal.devServer;
-      devServer = await startDevServer({
+      const options: DevServerOptions = {
         cli,
         port,
         uiPort,
@@ -91,9 +130,13 @@ async function main(): Promise<void> {
         namespace: config.temporal.namespace,
         // The Web UI decrypts through the API's codec endpoints (loopback only without credentials).
         codecEndpoint: `http://localhost:${config.http.port}/codec`,
-        // Its shutdown chatter is noise once we are stopping.
-        output: (line) => stopping || say('temporal', line),
-      });
+      };
+      await supervisor.add(
+        devServerPart(options, (server) => {
+          devServer = server;
+        }),
+      );
+      if (!devServer) throw new Error('the Temporal dev server did not start');
       env.TEMPORAL_ADDRESS = devServer.address;
       say('start', `Temporal dev server on ${devServer.address} (state in ${config.dataDir}/temporal.db)`);
     }
@@ -110,29 +153,14 @@ async function main(): Promise<void> {
       name: config.workers === 1 ? 'worker' : `worker-${i + 1}`,
       metricsPort: config.metricsPort + i,
     }));
-    const parts: [Name, string, NodeJS.ProcessEnv][] = [
-      ...(config.payments.runSandbox
-        ? [['gateway', 'gateway/main.ts', env] as [Name, string, NodeJS.ProcessEnv]]
-        : []),
-      ...workers.map(
-        (w) =>
-          [w.name, 'worker/main.ts', { ...env, METRICS_PORT: String(w.metricsPort) }] as [
-            Name,
-            string,
-            NodeJS.ProcessEnv,
-          ],
+    const parts: PartSpec[] = [
+      ...(config.payments.runSandbox ? [nodePart('gateway', 'gateway/main.ts', env)] : []),
+      ...workers.map((w) =>
+        nodePart(w.name, 'worker/main.ts', { ...env, METRICS_PORT: String(w.metricsPort) }),
       ),
-      ['api', 'api/main.ts', env],
+      nodePart('api', 'api/main.ts', env),
     ];
-    for (const [name, entry, partEnv] of parts) {
-      const child = spawnPart(name, entry, partEnv);
-      children.push({ name, child });
-      child.on('exit', (code, signal) => {
-        if (stopping) return;
-        say('start', `${name} exited (${signal ?? code}); stopping everything`);
-        void stopAll(1);
-      });
-    }
+    for (const part of parts) await supervisor.add(part);
 
     const api = `http://localhost:${config.http.port}`;
     await waitForReady(`${api}/readyz`, 120_000);

@@ -1,0 +1,167 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { groqStandIn } from '../support/groq';
+import { eventually, http, newLead, testEnv } from '../support/harness';
+import { freePort } from '../support/ports';
+import { SmtpSink } from '../support/smtp-sink';
+import type { StandIn } from '../support/stand-in';
+import { standInEnv } from '../support/stand-in-env';
+import { tavilyStandIn } from '../support/tavily';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+function run(entry: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream }).on('line', (line) => output.push(line));
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output, exited };
+}
+
+/** Three consecutive free ports (METRICS_PORT, +1, +2). */
+async function freeRun(length: number): Promise<number> {
+  for (;;) {
+    const base = await freePort();
+    if (base + length > 65535) continue;
+    const free = await Promise.all(
+      Array.from({ length }, (_, i) =>
+        listen(base + i).then(
+          (server) => {
+            server.close();
+            return true;
+          },
+          () => false,
+        ),
+      ),
+    );
+    if (free.every(Boolean)) return base;
+  }
+}
+
+function listen(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '0.0.0.0', () => resolve(server));
+  });
+}
+
+const children: ChildProcess[] = [];
+afterAll(async () => {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+});
+
+/** `npm start` against the test run's Temporal server and MySQL, on free ports. */
+async function npmStart(env: Record<string, string> = {}) {
+  const started = run('scripts/start.ts', {
+    ...testEnv({ LOG_LEVEL: 'info' }),
+    LOG_FORMAT: 'json',
+    WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE ?? '',
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'troupe-start-')),
+    PORT: String(await freePort()),
+    SANDBOX_GATEWAY_PORT: String(await freePort()),
+    ...env,
+  });
+  children.push(started.child);
+  await eventually(async () => expect(started.output.join('\n')).toMatch(/Troupe is ready/), 90_000, 500);
+  return started;
+}
+
+describe('workers scale out on one host', () => {
+  it('WORKERS=3 npm start runs three workers, each on its own metrics port, printed at start', async () => {
+    const metrics = await freeRun(3);
+    const started = await npmStart({ WORKERS: '3', METRICS_PORT: String(metrics) });
+
+    const text = started.output.join('\n');
+    for (const [i, name] of ['worker-1', 'worker-2', 'worker-3'].entries()) {
+      expect(text).toContain(`http://localhost:${metrics + i}/metrics (${name})`);
+      const response = await fetch(`http://127.0.0.1:${metrics + i}/metrics`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toMatch(/temporal_/);
+    }
+  }, 120_000);
+
+  it('a second worker whose METRICS_PORT is taken exits with a message naming METRICS_PORT', async () => {
+    const port = await freePort();
+    const taken = await listen(port);
+    try {
+      const worker = run('worker/main.ts', { ...testEnv({ LOG_LEVEL: 'info' }), METRICS_PORT: String(port) });
+      children.push(worker.child);
+      expect(await worker.exited).not.toBe(0);
+      expect(worker.output.join('\n')).toMatch(new RegExp(`METRICS_PORT ${port} is already in use`));
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
+});
+
+describe('npm start supervises its parts', () => {
+  let tavily: StandIn;
+  let groq: StandIn;
+  let smtp: SmtpSink;
+  beforeAll(async () => {
+    [tavily, groq, smtp] = await Promise.all([
+      tavilyStandIn().start(),
+      groqStandIn().start(),
+      new SmtpSink().start(),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([tavily?.stop(), groq?.stop(), smtp?.stop()]);
+  });
+
+  it('a worker SIGKILLed mid-lead is restarted: the lead completes and its report is sent once', async () => {
+    const started = await npmStart(standInEnv({ tavily, groq, smtp }));
+    const api = (started.output.join('\n').match(/API {5}(http:\/\/\S+)\/api\/v1/) ?? [])[1];
+    const workerPid = () =>
+      started.output
+        .filter((line) => line.startsWith('[worker] {') && line.includes('Worker polling'))
+        .map((line) => (JSON.parse(line.slice('[worker] '.length)) as { pid: number }).pid)
+        .at(-1);
+    const first = workerPid();
+    expect(first).toEqual(expect.any(Number));
+
+    // The first analysis call hangs, so the worker dies with it in flight.
+    groq.enqueue({ status: 200, body: {}, delayMs: 120_000 });
+    const created = await http(`${api}/api/v1/leads`, { body: newLead({ name: 'Supervised Sam' }) });
+    expect(created.status).toBe(202);
+    await eventually(async () => expect(groq.requests).toHaveLength(1));
+    process.kill(first as number, 'SIGKILL');
+
+    await eventually(async () => {
+      expect(started.output.join('\n')).toMatch(/worker exited \(SIGKILL\); restarting in/);
+      expect(workerPid()).not.toBe(first);
+    }, 30_000);
+    const lead = await eventually(async () => {
+      const got = await http(`${api}/api/v1/leads/${created.body.id}`);
+      expect(got.body.status).toBe('COMPLETED');
+      return got.body;
+    }, 60_000);
+    expect(smtp.received.filter((m) => m.subject?.includes('Supervised Sam'))).toHaveLength(1);
+    expect(lead.report.messageId).toBe(`<lead-report.${lead.id}@troupe.test>`);
+    // The rest of the system stayed up throughout: the API answered the polls above.
+    expect(started.child.exitCode).toBeNull();
+
+    // And it still stops cleanly, in order, on SIGTERM.
+    const exited = new Promise((resolve) => started.child.once('exit', resolve));
+    started.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(started.output.join('\n')).toMatch(/Stopped\./);
+  }, 90_000);
+});
