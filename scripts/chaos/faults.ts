@@ -103,14 +103,10 @@ export async function applyFault(
   let error: string | undefined;
   try {
     if (fault.kind === 'kill') {
-      const index = Number(fault.target.replace('worker-', ''));
-      const killed = stack.killWorker(index);
-      // Another kill already took this worker down and will start it again.
-      if (killed) {
-        await killed;
-        await sleep(fault.forMs);
-        await stack.startWorker(index);
-      }
+      const killed = await stack.killWorker(Number(fault.target.replace('worker-', '')));
+      if (killed === undefined) throw new Error('no worker was running to kill');
+      await sleep(fault.forMs);
+      await stack.startWorker(killed);
     } else if (fault.kind === 'temporal') {
       await stack.restartTemporal(fault.forMs);
     } else if (fault.kind === 'mysql') {

@@ -193,14 +193,20 @@ export class Stack {
     );
   }
 
-  /** SIGKILL: no drain, no goodbye; in-flight activities and workflow tasks are cut off. */
-  killWorker(index: number): Promise<unknown> | undefined {
-    const worker = this.workers[index];
+  /**
+   * SIGKILL: no drain, no goodbye; in-flight activities and workflow tasks are cut off. Kills the given
+   * worker, or another running one if that one is down (being restarted); returns which, or undefined
+   * if none is running.
+   */
+  async killWorker(preferred: number): Promise<number | undefined> {
+    const index = this.workers[preferred] ? preferred : this.workers.findIndex((w) => w !== undefined);
+    const worker = index >= 0 ? this.workers[index] : undefined;
     if (!worker) return undefined;
     this.workers[index] = undefined;
-    this.pastOutput.push({ name: `worker-${index}-killed`, lines: worker.output });
+    this.pastOutput.push({ name: `worker-${index}-killed-${Date.now()}`, lines: worker.output });
     worker.child.kill('SIGKILL');
-    return worker.exited;
+    await worker.exited;
+    return index;
   }
 
   /** Every process's output, for the run's log folder. */

@@ -96,6 +96,16 @@ export function writeReport(report: Report, dir: string, print: (line: string) =
     const flag = mustBeZero ? (value === 0 ? '  ok (must be 0)' : '  FAIL (must be 0)') : '';
     print(`  ${name.padEnd(width)}  ${String(value).padStart(5)}${flag}`);
   }
+  const applied = new Map<string, number>();
+  for (const f of report.faults) {
+    const name = f.error
+      ? `${f.kind} (failed: ${f.error})`
+      : f.kind === 'mysql'
+        ? `mysql cut ${Math.round((f.endedAt - f.startedAt) / 1000)} s`
+        : f.kind;
+    applied.set(name, (applied.get(name) ?? 0) + 1);
+  }
+  print(`\nFaults applied: ${[...applied].map(([name, n]) => `${name} ×${n}`).join(', ')}`);
   print('\nPOST → final state, by what was happening at the POST');
   for (const row of report.latency) {
     const ms = (v: number | null) => (v === null ? '-' : `${(v / 1000).toFixed(1)} s`);
