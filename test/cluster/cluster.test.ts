@@ -21,102 +21,49 @@ import {
   restartService,
   type Service,
 } from '../../scripts/cluster/cluster';
-import { TEST_PAYLOAD_KEYS } from '../support/encryption';
 import { prepareDatabase } from '../support/environment';
-import { GROQ_KEY, groqStandIn } from '../support/groq';
 import { eventually, http, newLead } from '../support/harness';
 import { createShow } from '../support/inventory';
-import { freePort } from '../support/ports';
-import { type Part, spawnPart, spawnWorker } from '../support/processes';
-import { SmtpSink } from '../support/smtp-sink';
-import { TAVILY_KEY, tavilyStandIn } from '../support/tavily';
+import { startTroupeProcesses, type TroupeProcesses } from '../support/troupe-processes';
 
-const GATEWAY_KEY = 'sk_test_troupe_sandbox';
 const suffix = process.env.TEST_DB_SUFFIX ?? '';
 const reuse = process.env.TEMPORAL_ADDRESS;
 const customer = { name: 'Cluster', email: 'cluster@troupe.test' };
 
 describe('Troupe on a self-hosted Temporal cluster (PostgreSQL, one process per service)', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'troupe-cluster-'));
-  const smtp = new SmtpSink();
-  const groq = groqStandIn();
-  const tavily = tavilyStandIn();
   let cluster: ClusterState | undefined;
-  let address = '';
   let mysqlUrl = '';
-  let gateway: Part;
-  const apis: { part: Part; url: string }[] = [];
-  const workers: (Part | undefined)[] = [];
-  let env: Record<string, string> = {};
+  let troupe: TroupeProcesses;
   let client: Client;
   const db = () => createDb(mysqlUrl);
   const started: StartedWorkflow[] = [];
-  const api = (i: number) => apis[i % apis.length]?.url ?? '';
+  const api = (i: number) => troupe.apis[i % troupe.apis.length]?.url ?? '';
 
   beforeAll(async () => {
     mysqlUrl = await prepareDatabase(`${process.env.TEST_MYSQL_DATABASE ?? 'troupe_test'}_cluster`);
-    await Promise.all([smtp.start(), groq.start(), tavily.start()]);
-    if (reuse) address = reuse;
-    else {
+    if (!reuse) {
       cluster = await clusterUp({
         dataDir,
         database: `troupe_cluster_temporal${suffix}`,
         visibilityDatabase: `troupe_cluster_visibility${suffix}`,
         log: () => {},
       });
-      address = cluster.address;
     }
-    const gatewayPort = await freePort();
-    gateway = await spawnPart(
-      'gateway/main.ts',
-      { MYSQL_URL: mysqlUrl, SANDBOX_GATEWAY_PORT: String(gatewayPort), NODE_ENV: 'development' },
-      /Sandbox payment gateway listening/,
-    );
-    env = {
-      NODE_ENV: 'development',
-      MYSQL_URL: mysqlUrl,
-      MIGRATE_ON_START: 'false',
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_TASK_QUEUE: `cluster-${Date.now()}`,
-      SMTP_URL: smtp.url,
-      MAIL_FROM: 'Troupe <troupe@cluster.test>',
-      LEAD_REPORT_TO: 'sales@cluster.test',
-      PAYMENT_GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
-      PAYMENT_GATEWAY_API_KEY: GATEWAY_KEY,
-      GROQ_API_KEY: GROQ_KEY,
-      GROQ_BASE_URL: groq.url,
-      TAVILY_API_KEY: TAVILY_KEY,
-      TAVILY_BASE_URL: tavily.url,
-      GROQ_MAX_REQUESTS_PER_SECOND: '1000',
-      RATE_LIMIT_PER_MINUTE: '1000000',
-      SHUTDOWN_GRACE_SECONDS: '5',
-      PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS,
-      DATA_DIR: dataDir,
-    };
-    // The first worker builds the workflow bundle (cached by source hash); the others load it.
-    for (let i = 0; i < 3; i++) workers[i] = await spawnWorker(env);
-    for (let i = 0; i < 2; i++) {
-      const port = await freePort();
-      apis.push({
-        part: await spawnPart('api/main.ts', { ...env, PORT: String(port) }, /listening/i),
-        url: `http://127.0.0.1:${port}`,
-      });
-    }
-    client = troupeClient(await Connection.connect({ address }), loadConfig(env));
+    const address = reuse ?? cluster?.address ?? '';
+    troupe = await startTroupeProcesses({ temporalAddress: address, mysqlUrl, apis: 2, workers: 3, dataDir });
+    client = troupeClient(await Connection.connect({ address }), loadConfig(troupe.env));
   }, 300_000);
 
   afterAll(async () => {
-    const parts = [...apis.map((a) => a.part), ...workers, gateway].filter((p): p is Part => Boolean(p));
-    for (const part of parts) part.child.kill('SIGKILL');
-    await Promise.all(parts.map((p) => p.exited));
+    await troupe?.stop();
     await client?.connection.close();
     if (cluster) await clusterDownAndWait(dataDir);
-    await Promise.all([smtp.stop(), groq.stop(), tavily.stop()]);
     rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
   it('both APIs are ready: Temporal, MySQL and a worker polling the task queue on the cluster', async () => {
-    for (const { url } of apis) {
+    for (const { url } of troupe.apis) {
       const ready = await eventually(async () => {
         const r = await http(`${url}/readyz`);
         expect(r.status).toBe(200);
@@ -185,7 +132,7 @@ describe('Troupe on a self-hosted Temporal cluster (PostgreSQL, one process per 
   it('histories fetched from the cluster replay against the current workflow code (npm run replay)', () => {
     const replay = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', '--limit', '20'], {
       cwd: path.resolve(__dirname, '../..'),
-      env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+      env: { ...process.env, ...troupe.env, LOG_LEVEL: 'warn' },
       encoding: 'utf8',
       timeout: 120_000,
     });
@@ -193,13 +140,8 @@ describe('Troupe on a self-hosted Temporal cluster (PostgreSQL, one process per 
   }, 150_000);
 
   const killAndRestart = async (what: Service | 'worker-process') => {
-    if (what === 'worker-process') {
-      const worker = workers[2];
-      worker?.child.kill('SIGKILL');
-      await worker?.exited;
-      await new Promise((r) => setTimeout(r, 2_000));
-      workers[2] = await spawnWorker(env);
-    } else {
+    if (what === 'worker-process') await troupe.replaceWorker(2, 2_000);
+    else {
       killService(dataDir, what);
       await new Promise((r) => setTimeout(r, 3_000));
       restartService(dataDir, what);
@@ -279,8 +221,8 @@ describe('Troupe on a self-hosted Temporal cluster (PostgreSQL, one process per 
               db: database,
               temporal: client,
               started,
-              mailFrom: env.MAIL_FROM ?? '',
-              receivedMessageIds: smtp.received.map((m) => m.messageId),
+              mailFrom: troupe.env.MAIL_FROM ?? '',
+              receivedMessageIds: troupe.smtp.received.map((m) => m.messageId),
             });
             expect(r).toMatchObject({ lost: 0, stuck: 0 });
             return r;
