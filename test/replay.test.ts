@@ -8,8 +8,10 @@ import { TEST_PAYLOAD_KEYS, TEST_ROTATED_KEY } from './support/encryption';
 import { HISTORY_DIR } from './support/histories';
 
 // Histories of real runs, saved by `npm run histories:record`, encrypted with the committed test-only
-// key; pre-encryption/ keeps histories recorded before payloads were encrypted. Replaying them on the
-// current workflow code fails when a change is not deterministic (it would break runs in flight).
+// key. Older generations stay: before-status-patches/ was recorded before the lead status writes and
+// the seat-hold change went in behind patched(), pre-encryption/ before payloads were encrypted.
+// Replaying them on the current workflow code fails when a change is not deterministic (it would
+// break runs in flight).
 const fixtures = readdirSync(HISTORY_DIR, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.json'))
   .sort();
@@ -38,6 +40,11 @@ describe('replaying saved histories on the current workflow code', () => {
         'payment-partially-refunded.json',
         'payment-declined.json',
         'payment-failed-unknown-method.json',
+        // Recorded before the lead status and seat-hold changes behind patched() (the old shape of runs still open).
+        'before-status-patches/lead-completed.json',
+        'before-status-patches/booking-cancelled-after-confirm.json',
+        'before-status-patches/booking-expired.json',
+        'before-status-patches/payment-partially-refunded.json',
         'pre-encryption/lead-completed.json',
         'pre-encryption/booking-cancelled-after-confirm.json',
         'pre-encryption/payment-captured-refunded.json',

@@ -12,7 +12,9 @@ import { HISTORY_DIR } from '../support/histories';
 // change alters the workflow's commands, so it ships behind patched() (workflows/lead/versions.ts).
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 const dataConverter = troupeDataConverter(loadConfig({ PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS }));
-const history = JSON.parse(readFileSync(path.join(HISTORY_DIR, 'lead-completed.json'), 'utf8'));
+const history = JSON.parse(
+  readFileSync(path.join(HISTORY_DIR, 'before-status-patches/lead-completed.json'), 'utf8'),
+);
 
 describe('changing the lead workflow: with patched() old histories replay, without it they break', () => {
   it('the lead workflow as shipped (with patched()) replays a history recorded before the change', async () => {
