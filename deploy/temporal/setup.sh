@@ -1,4 +1,4 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # Sets up Temporal for Troupe the way operators do, idempotently, so it can run on every deploy:
 #
 #   setup.sh schema      create the databases, then setup-schema + update-schema for persistence and
@@ -9,7 +9,8 @@
 #
 # The same script runs in `npm run cluster`, in `npm run test:cluster` and in docker-compose's
 # temporal-schema / temporal-namespace jobs (temporalio/admin-tools image, which ships both tools and the
-# schema files), so what CI proves is what compose runs. Every setting comes from the environment:
+# schema files), so what CI proves is what compose runs. Plain POSIX sh: the admin-tools image has no
+# bash. Every setting comes from the environment:
 #
 #   SQL_TOOL            temporal-sql-tool binary            (default: temporal-sql-tool)
 #   SCHEMA_DIR          folder holding postgresql/v12/...   (default: /etc/temporal/schema, admin-tools)
@@ -22,7 +23,7 @@
 #   TEMPORAL_NAMESPACE  (default: default)    TEMPORAL_NAMESPACE_RETENTION (default: 72h)
 #   TROUPE_SEARCH_ATTRIBUTES  space-separated Name=Type; the default is clients/temporal.ts's
 #                       SEARCH_ATTRIBUTES (test/deploy/setup-script.test.ts keeps them equal)
-set -euo pipefail
+set -eu
 
 SQL_TOOL=${SQL_TOOL:-temporal-sql-tool}
 SCHEMA_DIR=${SCHEMA_DIR:-/etc/temporal/schema}
@@ -41,17 +42,18 @@ TROUPE_SEARCH_ATTRIBUTES=${TROUPE_SEARCH_ATTRIBUTES:-LeadStatus=Keyword BookingS
 say() { echo "[temporal-setup] $*"; }
 
 sql_tool() {
+  sql_db=$1
+  shift
   "$SQL_TOOL" --plugin postgres12 --ep "$POSTGRES_SEEDS" -p "$DB_PORT" -u "$POSTGRES_USER" \
-    ${POSTGRES_PWD:+--pw "$POSTGRES_PWD"} --db "$1" "${@:2}"
+    ${POSTGRES_PWD:+--pw "$POSTGRES_PWD"} --db "$sql_db" "$@"
 }
 
 # create-database may fail on a database that exists (the MySQL plugin does; PostgreSQL's passes); that,
 # and only that, is fine on a re-run.
 create_database() {
-  local out
   if out=$(sql_tool "$1" create-database 2>&1); then
     say "database $1 is there"
-  elif grep -q 'already exists' <<<"$out"; then
+  elif printf '%s' "$out" | grep -q 'already exists'; then
     say "database $1 exists"
   else
     echo "$out" >&2
@@ -62,8 +64,9 @@ create_database() {
 # setup-schema -v 0.0 only creates the version tables (a no-op once they exist); update-schema then
 # applies every versioned step above the recorded version, so both are safe to repeat.
 migrate() {
-  local db=$1 dir=$2
-  [[ -d "$SCHEMA_DIR/$dir/versioned" ]] || {
+  db=$1
+  dir=$2
+  [ -d "$SCHEMA_DIR/$dir/versioned" ] || {
     echo "no schema at $SCHEMA_DIR/$dir/versioned (set SCHEMA_DIR)" >&2
     return 1
   }
@@ -74,7 +77,6 @@ migrate() {
 
 # The SQL tool logs every statement; show its output only when it fails.
 quietly() {
-  local out
   out=$("$@" 2>&1) || {
     echo "$out" >&2
     return 1
@@ -109,16 +111,15 @@ namespace() {
     say "created namespace $TEMPORAL_NAMESPACE (retention $TEMPORAL_NAMESPACE_RETENTION)"
   fi
   # A namespace just created takes a moment to reach every frontend's cache; retry the listing.
-  local existing=''
+  existing=''
   for _ in $(seq 1 30); do
     if existing=$(cli operator search-attribute list --namespace "$TEMPORAL_NAMESPACE" 2>/dev/null); then break; fi
     sleep 1
   done
-  local pair name type
   for pair in $TROUPE_SEARCH_ATTRIBUTES; do
     name=${pair%%=*}
     type=${pair#*=}
-    if grep -qw "$name" <<<"$existing"; then
+    if printf '%s' "$existing" | grep -qw "$name"; then
       say "search attribute $name exists"
     else
       cli operator search-attribute create --namespace "$TEMPORAL_NAMESPACE" --name "$name" --type "$type" >/dev/null

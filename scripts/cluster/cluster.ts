@@ -72,7 +72,7 @@ const writeState = (dataDir: string, state: ClusterState) =>
   writeFileSync(statePath(dataDir), `${JSON.stringify(state, null, 2)}\n`);
 
 function runSetup(phase: 'schema' | 'namespace', env: Record<string, string>, log: (l: string) => void) {
-  const result = spawnSync('bash', [SETUP_SCRIPT, phase], {
+  const result = spawnSync('sh', [SETUP_SCRIPT, phase], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
   });

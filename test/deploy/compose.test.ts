@@ -107,7 +107,7 @@ describe('docker-compose.yml', () => {
     ['temporal-schema', 'schema'],
     ['temporal-namespace', 'namespace'],
   ])('%s runs deploy/temporal/setup.sh %s, the script npm run test:cluster runs', (name, phase) => {
-    expect(command(name)).toBe(`bash /troupe/setup.sh ${phase}`);
+    expect(command(name)).toBe(`sh /troupe/setup.sh ${phase}`);
     expect(service(name).volumes).toContain('./deploy/temporal:/troupe:ro');
   });
 

@@ -15,7 +15,12 @@ describe('deploy/temporal/setup.sh', () => {
     );
   });
 
+  it('is plain POSIX sh (the admin-tools image has no bash)', () => {
+    expect(script.split('\n')[0]).toBe('#!/bin/sh');
+    expect(script).not.toMatch(/\[\[|<<<|\$\{@:|^\s*local /m);
+  });
+
   it('stops at the first failing step', () => {
-    expect(script).toMatch(/^set -euo pipefail$/m);
+    expect(script).toMatch(/^set -eu$/m);
   });
 });
