@@ -35,10 +35,12 @@ export const llmRateCap = (config: Pick<Config, 'groq' | 'llmActivitiesPerSecond
  * The one place Troupe's workers are assembled, for `npm run worker` and the tests alike: the main
  * worker (all workflows, all activities) and the LLM worker (Groq calls only, rate-capped).
  */
-export async function createWorkers(options: TroupeWorkerOptions): Promise<Worker[]> {
-  const activities = createActivities(options.deps);
+/** Settings every Troupe worker shares: the connection, the (encrypting) data converter, shutdown. */
+function commonOptions(
+  options: Pick<TroupeWorkerOptions, 'connection' | 'namespace' | 'encryption' | 'shutdownGraceSeconds'>,
+) {
   const grace = options.shutdownGraceSeconds ?? 25;
-  const common = {
+  return {
     connection: options.connection,
     namespace: options.namespace,
     interceptors: { activity: activityInterceptors },
@@ -49,6 +51,29 @@ export async function createWorkers(options: TroupeWorkerOptions): Promise<Worke
     shutdownGraceTime: `${grace} seconds`,
     shutdownForceTime: `${grace + 5} seconds`,
   } satisfies Partial<WorkerOptions>;
+}
+
+/**
+ * A worker with Troupe's shared settings for other workflows and activities — the bench's bare-Temporal
+ * baseline runs on it, so both sides pay the same data converter.
+ */
+export function createPlainWorker(
+  options: Pick<TroupeWorkerOptions, 'connection' | 'namespace' | 'encryption' | 'shutdownGraceSeconds'> &
+    Pick<
+      WorkerOptions,
+      'taskQueue' | 'workflowBundle' | 'workflowsPath' | 'activities' | 'maxTaskQueueActivitiesPerSecond'
+    >,
+): Promise<Worker> {
+  const { connection, namespace, encryption, shutdownGraceSeconds, ...rest } = options;
+  return Worker.create({
+    ...commonOptions({ connection, namespace, encryption, shutdownGraceSeconds }),
+    ...rest,
+  });
+}
+
+export async function createWorkers(options: TroupeWorkerOptions): Promise<Worker[]> {
+  const activities = createActivities(options.deps);
+  const common = commonOptions(options);
   return Promise.all([
     Worker.create({
       ...common,

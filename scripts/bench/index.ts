@@ -1,0 +1,185 @@
+// `npm run bench [-- --quick] [-- --against <TEMPORAL_ADDRESS>]`: Troupe against a bare-Temporal
+// baseline on the same server in the same run. Sections: (1) start path, (2) end to end, (3) seat
+// contention, (4) worker start-up, (5) scale with 1, 2, 4 workers. Prints a table, writes
+// data/bench/<timestamp>.json and an SVG chart beside it. --quick is CI-sized (under 2 minutes).
+import { execSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { barsOf, svgChart } from './chart';
+import { race, uncontendedBooking } from './contention';
+import { endToEnd } from './end-to-end';
+import { startWorld } from './env';
+import { scale } from './scale';
+import { startPath } from './start-path';
+import { workerStartup } from './startup';
+import { latency } from './stats';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const against = args.includes('--against') ? args[args.indexOf('--against') + 1] : undefined;
+const size = quick
+  ? { starts: 60, startConcurrency: 10, leads: 5, burst: 10, races: [50, 200], scaleWorkers: [1, 2] }
+  : {
+      starts: 400,
+      startConcurrency: 20,
+      leads: 20,
+      burst: 20,
+      races: [50, 200, 500],
+      scaleWorkers: [1, 2, 4],
+    };
+
+const git = (cmd: string) => {
+  try {
+    return execSync(`git ${cmd}`, { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+};
+const version = (pkg: string) =>
+  JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')).version;
+
+async function main() {
+  const startedAt = new Date().toISOString();
+  const world = await startWorld({ against });
+  const log = (s: string) => console.error(`[bench] ${s}`);
+  try {
+    log('warm-up');
+    await endToEnd(world, 2, 1);
+    log('(1) start path');
+    const start = await startPath(world, size.starts, size.startConcurrency, latency);
+    log('(2) end to end');
+    const e2e = [await endToEnd(world, size.leads, 1), await endToEnd(world, size.burst, size.burst)];
+    log('(3) contention');
+    const uncontended = await uncontendedBooking(world, 10);
+    const contention = [];
+    for (const n of size.races) contention.push(await race(world, n, uncontended.p50));
+    log('(4) worker start-up');
+    const startup = await workerStartup(world);
+    log('(5) scale');
+    const scaled = await scale(world, size.scaleWorkers, size.burst, size.burst);
+
+    const run = {
+      startedAt,
+      mode: quick ? 'quick' : 'full',
+      temporal: against ?? 'in-memory dev server (temporal server start-dev)',
+      commit: git('rev-parse --short HEAD'),
+      dirty: git('status --porcelain') !== '',
+      machine: {
+        cores: os.cpus().length,
+        cpu: os.cpus()[0]?.model,
+        memoryGb: Math.round(os.totalmem() / 2 ** 30),
+        loadAverage: os.loadavg(),
+      },
+      versions: {
+        node: process.version,
+        temporalSdk: version('@temporalio/worker'),
+        mysql2: version('mysql2'),
+      },
+      size,
+      startPath: start,
+      endToEnd: e2e,
+      uncontendedBooking: uncontended,
+      contention,
+      workerStartup: startup,
+      scale: scaled.map((s) => ({ workers: s.workers, ...s.run })),
+    };
+    print(run);
+    const dir = path.join(process.cwd(), 'data', 'bench');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${startedAt.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+    writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
+    const svg = file.replace(/\.json$/, '.svg');
+    writeFileSync(
+      svg,
+      svgChart(`Troupe vs bare Temporal (${run.mode}, ${run.machine.cores} cores)`, barsOf(run)),
+    );
+    copyFileSync(svg, path.join(dir, quick ? 'latest-quick.svg' : 'latest.svg'));
+    console.log(`\nWrote ${path.relative(process.cwd(), file)} and its chart`);
+  } finally {
+    await world.stop();
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the run object built above
+function print(run: any) {
+  const rows: string[][] = [['figure', 'Troupe', 'baseline', 'ratio']];
+  const s = run.startPath;
+  rows.push([
+    `POST /leads ×${run.size.startConcurrency}: req/s`,
+    s.leads.troupe.perSecond,
+    s.leads.baseline.perSecond,
+    s.leads.ratio.perSecond,
+  ]);
+  rows.push([
+    'POST /leads: p50 / p99 ms',
+    `${s.leads.troupe.p50} / ${s.leads.troupe.p99}`,
+    `${s.leads.baseline.p50} / ${s.leads.baseline.p99}`,
+    s.leads.ratio.p99,
+  ]);
+  rows.push([
+    `POST /bookings ×${run.size.startConcurrency}: req/s`,
+    s.bookings.troupe.perSecond,
+    s.bookings.baseline.perSecond,
+    s.bookings.ratio.perSecond,
+  ]);
+  rows.push([
+    'POST /bookings: p50 / p99 ms',
+    `${s.bookings.troupe.p50} / ${s.bookings.troupe.p99}`,
+    `${s.bookings.baseline.p50} / ${s.bookings.baseline.p99}`,
+    s.bookings.ratio.p99,
+  ]);
+  for (const e of run.endToEnd) {
+    rows.push([
+      `lead e2e ×${e.concurrency}: leads/s`,
+      e.troupe.perSecond,
+      e.baseline.perSecond,
+      e.ratio.perSecond,
+    ]);
+    rows.push([
+      `lead e2e ×${e.concurrency}: p50 / p99 ms`,
+      `${e.troupe.p50} / ${e.troupe.p99}`,
+      `${e.baseline.p50} / ${e.baseline.p99}`,
+      e.ratio.p99,
+    ]);
+  }
+  rows.push(['one uncontended booking: p50 ms', run.uncontendedBooking.p50, '', '']);
+  for (const c of run.contention) {
+    rows.push([
+      `${c.n}-way race (${c.seats} seats): last answer ms`,
+      `${c.lastAnswerMs} (errors ${c.errors}, no seat twice: ${c.noSeatHeldTwice})`,
+      '',
+      c.ratioToUncontended.max,
+    ]);
+    rows.push([
+      `  winners p50/p99 · losers p50/p99 ms`,
+      `${c.winners.p50}/${c.winners.p99} · ${c.losers.p50}/${c.losers.p99}`,
+      '',
+      c.ratioToUncontended.p99,
+    ]);
+  }
+  rows.push([
+    'worker start-up: prebuilt / on the fly ms',
+    `${run.workerStartup.prebuiltMs} / ${run.workerStartup.onTheFlyMs}`,
+    '',
+    '',
+  ]);
+  for (const x of run.scale)
+    rows.push([
+      `${x.workers} worker(s), lead e2e ×${x.concurrency}: leads/s · p99`,
+      `${x.troupe.perSecond} · ${x.troupe.p99}`,
+      `${x.baseline.perSecond} · ${x.baseline.p99}`,
+      x.ratio.perSecond,
+    ]);
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length))) ?? [];
+  for (const r of rows)
+    console.log(`| ${r.map((c, i) => String(c ?? '').padEnd(widths[i] ?? 0)).join(' | ')} |`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
