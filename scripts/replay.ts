@@ -85,7 +85,7 @@ const coreMessage = (message: string) =>
 
 /**
  * The history event the code diverged at, as "event 7 (ACTIVITY_TASK_SCHEDULED recordLeadStatus)":
- * the event id when core names it, else the first scheduled activity it names.
+ * the event id when core names it, else the first scheduled activity or patch marker it names.
  */
 function divergingEvent(message: string, history: History | undefined): string | undefined {
   const events = history?.events ?? [];
@@ -104,7 +104,22 @@ function divergingEvent(message: string, history: History | undefined): string |
   const byName = named
     ? events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === named)
     : undefined;
-  return byName ? describe(byName) : undefined;
+  if (byName) return describe(byName);
+  // A patched() marker the code no longer (or not yet) asks for: the marker event that names it.
+  const patch = /patch marker encountered for change ([^,\s]+)/i.exec(message)?.[1];
+  const marker = patch
+    ? events.find((e) => {
+        const details = e.markerRecordedEventAttributes?.details ?? {};
+        return Object.values(details).some((p) =>
+          (p.payloads ?? []).some((x) =>
+            Buffer.from(x.data ?? [])
+              .toString()
+              .includes(patch),
+          ),
+        );
+      })
+    : undefined;
+  return marker ? `${describe(marker).slice(0, -1)} patch ${patch})` : undefined;
 }
 
 async function main(): Promise<number> {

@@ -73,7 +73,7 @@ describe('npm run replay, against the live test server', () => {
     expect(output).toMatch(/0 passed, 1 failed \(1 non-deterministic\)/);
     expect(output).toContain(`NON-DETERMINISTIC leadWorkflow ${workflowId}`);
     // The diverging event, and no wall of core warnings before the summary.
-    expect(output).toMatch(/at event \d+ \(ACTIVITY_TASK_SCHEDULED \w+\)/);
+    expect(output).toMatch(/at event \d+ \((ACTIVITY_TASK_SCHEDULED|MARKER_RECORDED) [\w -]+\)/);
     expect(output).not.toMatch(/WARN/);
     expect(code).toBe(1);
   });
