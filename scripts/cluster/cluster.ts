@@ -139,7 +139,9 @@ export async function clusterUp(options: ClusterOptions): Promise<ClusterState> 
   // The server reads <root>/<config>/<env>.yaml and renders it as a template (see its first line).
   writeFileSync(path.join(dataDir, 'config', 'troupe.yaml'), readFileSync(CONFIG_TEMPLATE));
 
+  // Unset options fall back to the variables setup.sh and compose use.
   const pg = options.postgres ?? {};
+  const fromEnv = process.env;
   const port = options.port ?? (await freeLowPort());
   const ports: Record<string, number> = { FRONTEND_GRPC_PORT: port };
   for (const name of [
@@ -159,12 +161,12 @@ export async function clusterUp(options: ClusterOptions): Promise<ClusterState> 
   const namespace = options.namespace ?? 'default';
   const env: Record<string, string> = {
     ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-    POSTGRES_SEEDS: pg.host ?? '127.0.0.1',
-    DB_PORT: String(pg.port ?? 5432),
-    POSTGRES_USER: pg.user ?? 'postgres',
-    POSTGRES_PWD: pg.password ?? '',
-    DBNAME: options.database ?? 'temporal',
-    VISIBILITY_DBNAME: options.visibilityDatabase ?? 'temporal_visibility',
+    POSTGRES_SEEDS: pg.host ?? fromEnv.POSTGRES_SEEDS ?? '127.0.0.1',
+    DB_PORT: String(pg.port ?? fromEnv.DB_PORT ?? 5432),
+    POSTGRES_USER: pg.user ?? fromEnv.POSTGRES_USER ?? 'postgres',
+    POSTGRES_PWD: pg.password ?? fromEnv.POSTGRES_PWD ?? '',
+    DBNAME: options.database ?? fromEnv.DBNAME ?? 'temporal',
+    VISIBILITY_DBNAME: options.visibilityDatabase ?? fromEnv.VISIBILITY_DBNAME ?? 'temporal_visibility',
     DYNAMIC_CONFIG_FILE_PATH: DYNAMIC_CONFIG,
     TEMPORAL_LOG_LEVEL: process.env.TEMPORAL_LOG_LEVEL ?? 'warn',
     SQL_TOOL: sqlTool,

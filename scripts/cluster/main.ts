@@ -24,19 +24,14 @@ async function main(): Promise<void> {
       console.log(`A cluster already runs at ${running.address} (npm run cluster -- down to stop it).`);
       return;
     }
+    // Whatever is left of an earlier cluster that no longer answers (a crashed service) is stopped first.
+    await clusterDownAndWait(dataDir);
     const state = await clusterUp({
       dataDir,
       port,
       allInOne: values['all-in-one'],
       namespace: process.env.TEMPORAL_NAMESPACE,
-      postgres: {
-        host: process.env.POSTGRES_SEEDS,
-        port: process.env.DB_PORT ? Number(process.env.DB_PORT) : undefined,
-        user: process.env.POSTGRES_USER,
-        password: process.env.POSTGRES_PWD,
-      },
-      database: process.env.DBNAME,
-      visibilityDatabase: process.env.VISIBILITY_DBNAME,
+      // PostgreSQL: POSTGRES_SEEDS, DB_PORT, POSTGRES_USER, POSTGRES_PWD, DBNAME, VISIBILITY_DBNAME.
     });
     const t = state.timings;
     console.log(

@@ -62,8 +62,9 @@ describe('Troupe on a self-hosted Temporal cluster (PostgreSQL, one process per 
     rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
-  it('both APIs are ready: Temporal, MySQL and a worker polling the task queue on the cluster', async () => {
+  it('both APIs are live and ready: Temporal, MySQL and a worker polling the task queue on the cluster', async () => {
     for (const { url } of troupe.apis) {
+      expect((await http(`${url}/healthz`)).body).toEqual({ status: 'ok' });
       const ready = await eventually(async () => {
         const r = await http(`${url}/readyz`);
         expect(r.status).toBe(200);
