@@ -22,15 +22,16 @@ export function svgChart(title: string, bars: Bar[]): string {
     return (
       `<text x="${left - 8}" y="${y + 15}" text-anchor="end" font-size="12">${esc(b.label)}</text>` +
       `<rect x="${left}" y="${y + 3}" width="${scale(v).toFixed(1)}" height="16" fill="${colour}"/>` +
-      `<text x="${left + scale(v) + 6}" y="${y + 15}" font-size="12">${b.value === null ? 'n/a' : `${v}×`}</text>`
+      `<text x="${(left + scale(v) + 6).toFixed(1)}" y="${y + 15}" font-size="12">${b.value === null ? 'n/a' : `${v}×`}</text>`
     );
   });
   const height = 60 + bars.length * rowH;
-  const one = left + scale(1);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
+  const one = (left + scale(1)).toFixed(1);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" role="img">
+<title>${esc(title)}</title>
 <text x="10" y="22" font-size="14" font-weight="bold">${esc(title)}</text>
 <line x1="${one}" y1="34" x2="${one}" y2="${height - 10}" stroke="#555" stroke-dasharray="4"/>
-<text x="${one + 3}" y="${height - 12}" font-size="10">1× = bare Temporal / uncontended</text>
+<text x="${(Number(one) + 3).toFixed(1)}" y="${height - 12}" font-size="10">1× = bare Temporal / uncontended</text>
 ${rows.join('\n')}
 </svg>
 `;

@@ -73,6 +73,8 @@ export async function startPath(
 ) {
   const { troupe, baseline } = world;
   const leads = await cannon(`${troupe.url}/api/v1/leads`, count, concurrency, () => newLead());
+  // The started leads run on: let them finish so they do not load what is measured next.
+  await drained(troupe);
   const starts = await runPool(count, concurrency, () =>
     baseline.client.workflow.start('minimalWorkflow', {
       taskQueue: baseline.taskQueue,
