@@ -3,6 +3,7 @@
 // runs SIZING_LEADS leads (default 60) then SIZING_BOOKINGS bookings held and confirmed (default 40),
 // each SIZING_CONCURRENCY at a time (default 10), and reports workflows per second and the CPU time of
 // Temporal's processes, PostgreSQL, MySQL, the worker(s) and the API over the run (/proc, Linux only).
+// With TEMPORAL_ADDRESS at a dev server (`temporal server start-dev`) it gives the same figures for it.
 // Bounded in count and time; every process it starts is stopped at the end.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -70,7 +71,11 @@ async function main() {
   const api = troupe.apis[0]?.url ?? '';
   try {
     const groups: Record<string, () => number[]> = {
-      temporal: () => Object.values(cluster?.pids ?? {}).filter((p): p is number => Boolean(p)),
+      // Our cluster's service processes; with TEMPORAL_ADDRESS, any local dev server (`temporal`) or server.
+      temporal: () =>
+        cluster
+          ? Object.values(cluster.pids).filter((p): p is number => Boolean(p))
+          : [...pgrep('temporal'), ...pgrep('temporal-server')],
       postgresql: () => pgrep('postgres'),
       mysql: () => [...pgrep('mariadbd'), ...pgrep('mysqld')],
       workers: () => troupe.workers.flatMap((w) => (w?.child.pid ? [w.child.pid] : [])),
