@@ -42,22 +42,22 @@ export async function holdSeats(
   },
 ): Promise<HoldOutcome> {
   const seatIds = [...new Set(input.seatIds)].sort();
-  const show = await db
+  // The show and the requested seats of its screen in one round trip (every racer pays it).
+  const rows = await db
     .selectFrom('shows')
-    .select(['screen_id', 'starts_at', 'price_minor', 'currency'])
-    .where('id', '=', input.showId)
-    .executeTakeFirst();
+    .leftJoin('seats', (join) =>
+      join.onRef('seats.screen_id', '=', 'shows.screen_id').on('seats.label', 'in', seatIds),
+    )
+    .select(['shows.starts_at', 'shows.price_minor', 'shows.currency', 'seats.label'])
+    .where('shows.id', '=', input.showId)
+    .execute();
+  const show = rows[0];
   if (!show)
     return { outcome: 'refused', type: 'ShowNotFound', message: `Show ${input.showId} does not exist` };
   if (show.starts_at.getTime() <= Date.now()) {
     return { outcome: 'refused', type: 'ShowStarted', message: `Show ${input.showId} has already started` };
   }
-  const known = await db
-    .selectFrom('seats')
-    .select('label')
-    .where('screen_id', '=', show.screen_id)
-    .where('label', 'in', seatIds)
-    .execute();
+  const known = rows.filter((row) => row.label !== null);
   const unknown = seatIds.filter((id) => !known.some((seat) => seat.label === id));
   if (unknown.length > 0) {
     return {
