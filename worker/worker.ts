@@ -31,10 +31,6 @@ export interface TroupeWorkerOptions {
 export const llmRateCap = (config: Pick<Config, 'groq' | 'llmActivitiesPerSecond'>): number | undefined =>
   config.groq.apiKey ? config.llmActivitiesPerSecond : undefined;
 
-/**
- * The one place Troupe's workers are assembled, for `npm run worker` and the tests alike: the main
- * worker (all workflows, all activities) and the LLM worker (Groq calls only, rate-capped).
- */
 /** Settings every Troupe worker shares: the connection, the (encrypting) data converter, shutdown. */
 function commonOptions(
   options: Pick<TroupeWorkerOptions, 'connection' | 'namespace' | 'encryption' | 'shutdownGraceSeconds'>,
@@ -71,6 +67,10 @@ export function createPlainWorker(
   });
 }
 
+/**
+ * The one place Troupe's workers are assembled, for `npm run worker` and the tests alike: the main
+ * worker (all workflows, all activities) and the LLM worker (Groq calls only, rate-capped).
+ */
 export async function createWorkers(options: TroupeWorkerOptions): Promise<Worker[]> {
   const activities = createActivities(options.deps);
   const common = commonOptions(options);
