@@ -372,7 +372,11 @@ describe('fuzzing every route from the OpenAPI document', () => {
   it(`sends ${RUNS * BATCH} requests: no 5xx, only documented problem+json answers`, async () => {
     const ops = operations(document);
     expect(ops.length).toBeGreaterThanOrEqual(15);
-    const anyRequest = fc.oneof(...ops.map((op) => request(document, op, key)));
+    // Writes that might be valid would start workflows that no worker here runs (the API then waits
+    // on them); those paths are the route tests' job. Every read, and every write built to be refused.
+    const anyRequest = fc
+      .oneof(...ops.map((op) => request(document, op, key)))
+      .filter((r) => r.method === 'GET' || r.mustReject);
     let sent = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(anyRequest, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
