@@ -2,6 +2,7 @@ import { temporal as proto } from '@temporalio/proto';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { llmTaskQueue } from '../workflows/lead/shared';
+import { bookingTaskQueue } from '../workflows/task-queues';
 import type { ApiDeps } from './deps';
 import { Problem, problemSchema } from './http/problem';
 import { route } from './http/route';
@@ -54,15 +55,17 @@ export function healthRoutes({ db, temporal, config, logger }: ApiDeps) {
       );
       return 'ok';
     },
-    // Both task queues need a live worker: the main one (workflows) and the rate-capped LLM one.
+    // Every task queue needs a live worker: the main one, the bookings one and the rate-capped LLM one.
     worker: async () => {
       const { taskQueue } = config.temporal;
-      const [main, llm] = await Promise.all([
-        pollers(taskQueue, 'workflow'),
-        pollers(llmTaskQueue(taskQueue), 'activity'),
-      ]);
-      if (!main) return `no worker is polling task queue "${taskQueue}"`;
-      return llm ? 'ok' : `no worker is polling task queue "${llmTaskQueue(taskQueue)}"`;
+      const queues: [string, 'workflow' | 'activity'][] = [
+        [taskQueue, 'workflow'],
+        [bookingTaskQueue(taskQueue), 'workflow'],
+        [llmTaskQueue(taskQueue), 'activity'],
+      ];
+      const polled = await Promise.all(queues.map(([queue, type]) => pollers(queue, type)));
+      const idle = queues.find((_, i) => !polled[i]);
+      return idle ? `no worker is polling task queue "${idle[0]}"` : 'ok';
     },
   };
 

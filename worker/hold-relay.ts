@@ -3,6 +3,7 @@ import { startBookingWorkflow } from '../clients/bookings';
 import { type Db, fromJson } from '../db';
 import { markReserved, releasePendingHold } from '../db/seat-holds';
 import type { Logger } from '../observability/logger';
+import { bookingTaskQueue } from '../workflows/task-queues';
 
 /** A PENDING hold younger than this may still have its API request in flight: leave it alone. */
 export const RELAY_AFTER_MS = 15_000;
@@ -52,7 +53,7 @@ export async function relayPendingHolds(
         if (await releasePendingHold(deps.db, row.id, { status: 'EXPIRED' })) done.released.push(row.id);
         continue;
       }
-      await startBookingWorkflow(deps.temporal, deps.taskQueue, {
+      await startBookingWorkflow(deps.temporal, bookingTaskQueue(deps.taskQueue), {
         bookingId: row.id,
         showId: row.show_id,
         seatIds: fromJson<string[]>(row.seat_ids) ?? [],

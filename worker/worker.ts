@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { troupeDataConverter } from '../encryption/data-converter';
 import type { Tracing } from '../observability/tracing';
 import { llmTaskQueue } from '../workflows/lead/shared';
+import { bookingTaskQueue } from '../workflows/task-queues';
 import { activityInterceptors } from './interceptors';
 
 export interface TroupeWorkerOptions {
@@ -69,20 +70,25 @@ export function createPlainWorker(
 
 /**
  * The one place Troupe's workers are assembled, for `npm run worker` and the tests alike: the main
- * worker (all workflows, all activities) and the LLM worker (Groq calls only, rate-capped).
+ * worker (leads; all workflows and activities, so runs started on it before the bookings queue existed
+ * still finish), the bookings worker (bookings and payments, which people wait on: their own queue and
+ * slots, so a backlog of leads never delays them) and the LLM worker (Groq calls only, rate-capped).
  */
 export async function createWorkers(options: TroupeWorkerOptions): Promise<Worker[]> {
   const activities = createActivities(options.deps);
   const common = commonOptions(options);
-  return Promise.all([
+  const workflowWorker = (taskQueue: string) =>
     Worker.create({
       ...common,
-      taskQueue: options.taskQueue,
+      taskQueue,
       workflowBundle: options.workflowBundle,
       activities,
       // Workflow spans leave the sandbox through this sink.
       sinks: { exporter: makeWorkflowExporter(options.tracing.spanProcessor, options.tracing.resource) },
-    }),
+    });
+  return Promise.all([
+    workflowWorker(options.taskQueue),
+    workflowWorker(bookingTaskQueue(options.taskQueue)),
     Worker.create({
       ...common,
       taskQueue: llmTaskQueue(options.taskQueue),

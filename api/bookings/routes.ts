@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { startBookingWorkflow } from '../../clients/bookings';
 import { type HoldOutcome, holdSeats, markReserved, releasePendingHold } from '../../db/seat-holds';
 import { cancelBookingUpdate, confirmBookingUpdate } from '../../workflows/booking/shared';
+import { bookingTaskQueue } from '../../workflows/task-queues';
 import type { ApiDeps } from '../deps';
 import { notFound, Problem, problemSchema, problemType } from '../http/problem';
 import { route } from '../http/route';
@@ -127,7 +128,7 @@ export function bookingRoutes({ db, temporal, config }: ApiDeps) {
         // The winner's workflow carries the hold and expires it on a durable timer.
         const { outcome: _, ...held } = hold;
         try {
-          await startBookingWorkflow(temporal, config.temporal.taskQueue, {
+          await startBookingWorkflow(temporal, bookingTaskQueue(config.temporal.taskQueue), {
             bookingId: id,
             ...body,
             holdSeconds: config.bookings.holdSeconds,

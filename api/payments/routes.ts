@@ -9,6 +9,7 @@ import {
   submitPaymentUpdate,
 } from '../../workflows/payment/shared';
 import type { paymentWorkflow } from '../../workflows/payment/workflow';
+import { bookingTaskQueue } from '../../workflows/task-queues';
 import type { ApiDeps } from '../deps';
 import { notFound, Problem, problemSchema, problemType } from '../http/problem';
 import { route } from '../http/route';
@@ -95,7 +96,7 @@ export function paymentRoutes({ db, temporal, config }: ApiDeps) {
               'paymentWorkflow',
               {
                 workflowId: paymentWorkflowId(id),
-                taskQueue: config.temporal.taskQueue,
+                taskQueue: bookingTaskQueue(config.temporal.taskQueue),
                 args: [{ paymentId: id, ...body }],
                 workflowIdConflictPolicy: 'USE_EXISTING',
                 workflowIdReusePolicy: 'REJECT_DUPLICATE',

@@ -1,9 +1,11 @@
 // Property-based fuzzing of every route, driven by the OpenAPI document: random and adversarial
 // bodies, headers, query strings and path parameters. FUZZ_RUNS (batches of 10 requests each) and
 // FUZZ_SEED reproduce or extend a run; on failure fast-check prints the seed and the shrunk requests.
+
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { sql } from 'kysely';
+import { bookingTaskQueue } from '../../workflows/task-queues';
 import { startTroupe, type Troupe } from '../support/harness';
 
 // biome-ignore lint/suspicious/noExplicitAny: an OpenAPI document is walked dynamically
@@ -309,7 +311,10 @@ async function rowCounts(troupe: Troupe): Promise<Record<string, number>> {
 }
 
 async function workflowCount(troupe: Troupe): Promise<number> {
-  const { count } = await troupe.client.workflow.count(`TaskQueue = "${troupe.config.temporal.taskQueue}"`);
+  const { taskQueue } = troupe.config.temporal;
+  const { count } = await troupe.client.workflow.count(
+    `TaskQueue = "${taskQueue}" OR TaskQueue = "${bookingTaskQueue(taskQueue)}"`,
+  );
   return count;
 }
 

@@ -105,6 +105,23 @@ describe('a booking: hold, confirm with a payment, cancel with a refund', () => 
     recordHistory(`payment-${confirmed.body.payment.id}`, 'payment-captured-refunded');
   });
 
+  it('runs bookings and their payments on a task queue of their own, so a backlog of leads never delays them', async () => {
+    const showId = await createShow(troupe.db);
+    const held = await book({ showId, seatIds: ['C1'], customer });
+    expect(held.status).toBe(201);
+    expect((await confirm(held.body.id, 'pm_card_visa')).status).toBe(200);
+    const bookingsQueue = `${troupe.config.temporal.taskQueue}-bookings`;
+    const booking = await troupe.client.workflow.getHandle(held.body.workflowId).describe();
+    expect(booking.taskQueue).toBe(bookingsQueue);
+    // The child payment inherits the queue; nothing of this booking runs on the leads' main queue.
+    await eventually(async () => {
+      const types: string[] = [];
+      const query = `TaskQueue = "${bookingsQueue}"`;
+      for await (const run of troupe.client.workflow.list({ query })) types.push(run.type);
+      expect(types).toEqual(expect.arrayContaining(['bookingWorkflow', 'paymentWorkflow']));
+    });
+  });
+
   it('a declined card answers 402 and leaves the booking RESERVED; another card then succeeds', async () => {
     const showId = await createShow(troupe.db);
     const held = await book({ showId, seatIds: ['B1'], customer });
