@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { bookingTaskQueue } from '../../workflows/task-queues';
+import { prepareDatabase } from '../support/environment';
 import { startTroupe, type Troupe } from '../support/harness';
 
 // biome-ignore lint/suspicious/noExplicitAny: an OpenAPI document is walked dynamically
@@ -325,7 +326,12 @@ describe('fuzzing every route from the OpenAPI document', () => {
 
   beforeAll(async () => {
     // No worker: a rejected request must not start anything, and an accepted one is not the point.
-    troupe = await startTroupe({ worker: false, env: { API_KEYS: key, RATE_LIMIT_PER_MINUTE: '100000000' } });
+    // A database of its own: the row counts below must not see other test files' writes.
+    const mysqlUrl = await prepareDatabase(`${process.env.TEST_MYSQL_DATABASE ?? 'troupe_test'}_fuzz`);
+    troupe = await startTroupe({
+      worker: false,
+      env: { MYSQL_URL: mysqlUrl, API_KEYS: key, RATE_LIMIT_PER_MINUTE: '100000000' },
+    });
     document = (await (await fetch(`${troupe.url}/openapi.json`)).json()) as Schema;
   });
   afterAll(async () => troupe?.stop());

@@ -4,6 +4,7 @@ import { createDb } from '../../db';
 import { setupTracing } from '../../observability/tracing';
 import { activityDependencies } from '../../worker/dependencies';
 import { createWorkers, llmRateCap, runWorkers } from '../../worker/worker';
+import { llmTaskQueue } from '../../workflows/lead/shared';
 import { silentLogger, testEnv } from '../support/harness';
 
 // The LLM task queue's cap is Groq's quota: the offline scorer (no GROQ_API_KEY) must run uncapped.
@@ -27,7 +28,8 @@ describe('the LLM task queue is rate-capped only when Groq is configured', () =>
       const running = runWorkers(workers);
       for (const w of workers) w.shutdown();
       await running;
-      return workers[1]?.options.maxTaskQueueActivitiesPerSecond;
+      const llm = workers.find((w) => w.options.taskQueue === llmTaskQueue(config.temporal.taskQueue));
+      return llm?.options.maxTaskQueueActivitiesPerSecond;
     } finally {
       await connection.close();
       await db.destroy();
