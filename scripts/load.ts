@@ -117,53 +117,42 @@ async function main() {
     sampleMemory();
     const sampler = setInterval(sampleMemory, 5_000);
 
-    const json = { 'content-type': 'application/json' };
     const acceptedIds: string[] = [];
+    /** autocannon POSTing a fresh JSON body per request to `path` for the whole run. */
+    const post = (path: string, body: () => object, onResponse?: (status: number, body: string) => void) =>
+      autocannon({
+        url: api,
+        connections,
+        duration,
+        timeout: 10,
+        requests: [
+          {
+            method: 'POST',
+            path,
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }),
+            onResponse,
+          },
+        ],
+      });
     console.log(
       `Load: ${duration} s, ${connections} connections per route, POST /leads and POST /bookings at once…`,
     );
     const [leads, bookings] = await Promise.all([
-      autocannon({
-        url: api,
-        connections,
-        duration,
-        timeout: 10,
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/v1/leads',
-            headers: json,
-            setupRequest: (req) => ({ ...req, body: JSON.stringify(newLead()) }),
-            onResponse: (status, body) => {
-              if (status === 202) acceptedIds.push(JSON.parse(body).id);
-            },
-          },
-        ],
-      }),
-      autocannon({
-        url: api,
-        connections,
-        duration,
-        timeout: 10,
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/v1/bookings',
-            headers: json,
-            setupRequest: (req) => {
-              const showId = pick(shows);
-              const seat = pick(seatIds.get(showId) ?? []);
-              return {
-                ...req,
-                body: JSON.stringify({
-                  showId,
-                  seatIds: [seat],
-                  customer: { name: 'Load Test', email: 'load@troupe.test' },
-                }),
-              };
-            },
-          },
-        ],
+      post(
+        '/api/v1/leads',
+        () => newLead(),
+        (status, body) => {
+          if (status === 202) acceptedIds.push(JSON.parse(body).id);
+        },
+      ),
+      post('/api/v1/bookings', () => {
+        const showId = pick(shows);
+        return {
+          showId,
+          seatIds: [pick(seatIds.get(showId) ?? [])],
+          customer: { name: 'Load Test', email: 'load@troupe.test' },
+        };
       }),
     ]);
     const leadFigures = figures(leads, (s) => s === 202 || s === 200);

@@ -105,30 +105,21 @@ async function main() {
 function print(run: any) {
   const rows: string[][] = [['figure', 'Troupe', 'baseline', 'ratio']];
   const s = run.startPath;
-  rows.push([
-    `POST /leads ×${run.size.startConcurrency}: req/s`,
-    s.leads.troupe.perSecond,
-    s.leads.baseline.perSecond,
-    s.leads.ratio.perSecond,
-  ]);
-  rows.push([
-    'POST /leads: p50 / p99 ms',
-    `${s.leads.troupe.p50} / ${s.leads.troupe.p99}`,
-    `${s.leads.baseline.p50} / ${s.leads.baseline.p99}`,
-    s.leads.ratio.p99,
-  ]);
-  rows.push([
-    `POST /bookings ×${run.size.startConcurrency}: req/s`,
-    s.bookings.troupe.perSecond,
-    s.bookings.baseline.perSecond,
-    s.bookings.ratio.perSecond,
-  ]);
-  rows.push([
-    'POST /bookings: p50 / p99 ms',
-    `${s.bookings.troupe.p50} / ${s.bookings.troupe.p99}`,
-    `${s.bookings.baseline.p50} / ${s.bookings.baseline.p99}`,
-    s.bookings.ratio.p99,
-  ]);
+  for (const route of ['leads', 'bookings'] as const) {
+    const r = s[route];
+    rows.push([
+      `POST /${route} ×${run.size.startConcurrency}: req/s`,
+      r.troupe.perSecond,
+      r.baseline.perSecond,
+      r.ratio.perSecond,
+    ]);
+    rows.push([
+      `POST /${route}: p50 / p99 ms`,
+      `${r.troupe.p50} / ${r.troupe.p99}`,
+      `${r.baseline.p50} / ${r.baseline.p99}`,
+      r.ratio.p99,
+    ]);
+  }
   for (const e of run.endToEnd) {
     rows.push([
       `lead e2e ×${e.concurrency}: leads/s`,
