@@ -1,8 +1,9 @@
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { Mailer } from '../../clients/mailer';
 import type { Db } from '../../db';
+import type { MailDeliveriesTable } from '../../db/schema';
 
 export interface MailDeps {
   db: Db;
@@ -68,17 +69,17 @@ export async function sendOnce(deps: MailDeps, message: OnceMessage): Promise<De
         throw smtpFailure(err);
       }
       const sentAt = new Date();
-      await db
-        .insertInto('mail_deliveries')
-        .values({
-          message_key: message.key,
-          message_id: messageId,
-          recipient: message.to,
-          subject: message.subject.slice(0, 500),
-          transport: deps.mailer.transport,
-          sent_at: sentAt,
-        })
-        .execute();
+      // The server has the message now: failing here would make the retry send it again. So the
+      // record is written through the pool (a fresh connection if this one died with a MySQL blip),
+      // idempotently, retried for up to RECORD_DEADLINE_MS.
+      await recordDelivery(deps.db, {
+        message_key: message.key,
+        message_id: messageId,
+        recipient: message.to,
+        subject: message.subject.slice(0, 500),
+        transport: deps.mailer.transport,
+        sent_at: sentAt,
+      });
       if (deps.mailer.transport === 'outbox') {
         log.warn('Offline mail: message written to the outbox, not sent (SMTP_URL is not set)', {
           key: message.key,
@@ -95,6 +96,25 @@ export async function sendOnce(deps: MailDeps, message: OnceMessage): Promise<De
       await sql`SELECT RELEASE_LOCK(${lockName})`.execute(db);
     }
   });
+}
+
+const RECORD_DEADLINE_MS = 60_000;
+
+async function recordDelivery(db: Db, row: Insertable<MailDeliveriesTable>): Promise<void> {
+  const deadline = Date.now() + RECORD_DEADLINE_MS;
+  for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      await db.insertInto('mail_deliveries').ignore().values(row).execute();
+      return;
+    } catch (err) {
+      if (Date.now() + delay > deadline) throw err;
+      log.warn('Message sent but not yet recorded; retrying the record', {
+        key: row.message_key,
+        err: (err as Error).message,
+      });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
 
 /** SMTP 5xx replies and bad credentials are permanent; 4xx replies and connection trouble are retried. */
