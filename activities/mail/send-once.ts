@@ -93,7 +93,8 @@ export async function sendOnce(deps: MailDeps, message: OnceMessage): Promise<De
         transport: deps.mailer.transport,
       };
     } finally {
-      await sql`SELECT RELEASE_LOCK(${lockName})`.execute(db);
+      // A connection that died has released its lock already; that must not fail a recorded send.
+      await sql`SELECT RELEASE_LOCK(${lockName})`.execute(db).catch(() => undefined);
     }
   });
 }
