@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { HttpError } from '../clients/http-error';
@@ -73,5 +74,18 @@ export async function withHeartbeat<T>(
     return await work(context.cancellationSignal);
   } finally {
     clearInterval(timer);
+  }
+}
+
+/**
+ * Names the running activity attempt (`<workflow id>/<activity id>#<attempt>`), for claims that must
+ * tell one attempt from another; a random name outside an activity.
+ */
+export function attemptToken(): string {
+  try {
+    const { workflowExecution, activityId, attempt } = Context.current().info;
+    return `${workflowExecution?.workflowId ?? 'standalone'}/${activityId}#${attempt}`.slice(0, 255);
+  } catch {
+    return `no-activity/${randomUUID()}`;
   }
 }

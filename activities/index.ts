@@ -12,6 +12,8 @@ export interface ActivityDeps {
   db: Db;
   mailer: Mailer;
   mailFrom: string;
+  /** SMTP_SEND_TIMEOUT_MS: one send, connect to "250 OK". */
+  mailSendTimeoutMs?: number;
   leadReportTo: string;
   tavily?: TavilyClient;
   groq?: GroqSettings;
@@ -19,7 +21,12 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const mail = { db: deps.db, mailer: deps.mailer, from: deps.mailFrom };
+  const mail = {
+    db: deps.db,
+    mailer: deps.mailer,
+    from: deps.mailFrom,
+    sendTimeoutMs: deps.mailSendTimeoutMs,
+  };
   return {
     ...createLeadActivities({
       mail: { ...mail, leadReportTo: deps.leadReportTo },

@@ -15,7 +15,8 @@ export interface OutgoingMail {
 export interface Mailer {
   /** `outbox` means no SMTP server is configured and messages are written to files instead. */
   readonly transport: 'smtp' | 'outbox';
-  send(mail: OutgoingMail): Promise<void>;
+  /** Resolves once the server accepted the message; `signal` aborts it (the connection is closed). */
+  send(mail: OutgoingMail, signal?: AbortSignal): Promise<void>;
   verify(): Promise<void>;
   close(): void;
 }
@@ -33,8 +34,8 @@ function smtpMailer(url: string): Mailer {
   });
   return {
     transport: 'smtp',
-    async send(mail) {
-      await transporter.sendMail(mail);
+    async send(mail, signal) {
+      await transporter.sendMail({ ...mail, signal });
     },
     async verify() {
       await transporter.verify();
@@ -48,8 +49,8 @@ function outboxMailer(dir: string): Mailer {
   const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     transport: 'outbox',
-    async send(mail) {
-      const info = await transporter.sendMail(mail);
+    async send(mail, signal) {
+      const info = await transporter.sendMail({ ...mail, signal });
       await mkdir(dir, { recursive: true });
       const name = mail.messageId.replace(/[<>]/g, '').replace(/[^A-Za-z0-9._@-]/g, '_');
       await writeFile(path.join(dir, `${name}.eml`), info.message as Buffer);

@@ -1,26 +1,54 @@
 import { CompiledQuery, Kysely, MysqlDialect } from 'kysely';
 import { createConnection, createPool } from 'mysql2';
+import { type BoundedPool, boundPool, type PoolStats } from './pool';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
+export type { PoolStats };
 
-/** Builds the one pool the process uses; every connection speaks UTC so DATETIME columns mean one thing. */
-export function createDb<DB = Database>(
-  mysqlUrl: string,
-  options: { connectionLimit?: number } = {},
-): Kysely<DB> {
-  const pool = createPool({
-    uri: mysqlUrl,
-    timezone: 'Z',
-    connectionLimit: options.connectionLimit ?? 10,
-    supportBigNumbers: true,
-    // A DATE is a calendar day, not an instant: keep it as 'YYYY-MM-DD'.
-    dateStrings: ['DATE'],
-    // Fail fast when the server is unreachable instead of queueing forever.
-    connectTimeout: 5_000,
-    enableKeepAlive: true,
-  });
-  return new Kysely<DB>({
+export interface PoolOptions {
+  /** Connections the pool may open (MYSQL_POOL_SIZE). */
+  connectionLimit?: number;
+  /** How long a caller waits for a free connection before its query fails (MYSQL_ACQUIRE_TIMEOUT_MS). */
+  acquireTimeoutMs?: number;
+  /** Callers that may wait at once; beyond that a query fails at once instead of queueing. */
+  queueLimit?: number;
+}
+
+export const POOL_DEFAULTS = { connectionLimit: 10, acquireTimeoutMs: 5_000, queueLimit: 1_000 } as const;
+
+const pools = new WeakMap<object, BoundedPool>();
+
+/**
+ * Builds one pool; every connection speaks UTC so DATETIME columns mean one thing. Waiting for a
+ * connection is bounded (`acquireTimeoutMs`, `queueLimit`): a caller that cannot get one fails with
+ * `PoolAcquireTimeout` and is retried by whoever called it, instead of waiting forever behind a pool
+ * that nothing frees. Code must never wait for a second connection while it holds one (see README,
+ * "Pools and slots").
+ */
+export function createDb<DB = Database>(mysqlUrl: string, options: PoolOptions = {}): Kysely<DB> {
+  const settings = {
+    connectionLimit: options.connectionLimit ?? POOL_DEFAULTS.connectionLimit,
+    acquireTimeoutMs: options.acquireTimeoutMs ?? POOL_DEFAULTS.acquireTimeoutMs,
+    queueLimit: options.queueLimit ?? POOL_DEFAULTS.queueLimit,
+  };
+  const pool = boundPool(
+    createPool({
+      uri: mysqlUrl,
+      timezone: 'Z',
+      connectionLimit: settings.connectionLimit,
+      queueLimit: settings.queueLimit,
+      supportBigNumbers: true,
+      // A DATE is a calendar day, not an instant: keep it as 'YYYY-MM-DD'.
+      dateStrings: ['DATE'],
+      // Opening a TCP connection to MySQL gives up after this (acquiring a pooled one is bounded above).
+      connectTimeout: 5_000,
+      enableKeepAlive: true,
+    }),
+    settings.acquireTimeoutMs,
+    settings.connectionLimit,
+  );
+  const db = new Kysely<DB>({
     dialect: new MysqlDialect({
       pool,
       onCreateConnection: async (connection) => {
@@ -28,6 +56,13 @@ export function createDb<DB = Database>(
       },
     }),
   });
+  pools.set(db, pool);
+  return db;
+}
+
+/** The pool behind a database handle made by `createDb`: size, connections in use, callers waiting. */
+export function poolStats(db: object): PoolStats | undefined {
+  return pools.get(db)?.stats();
 }
 
 /** Creates the database named in the URL when it is missing (a fresh machine or CI). */

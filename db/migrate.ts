@@ -15,9 +15,14 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
 }
 
 /** The start-up path of every process: create the database if missing and migrate (unless MIGRATE_ON_START=false). */
-export async function openDatabase(config: Pick<Config, 'mysql'>): Promise<Db> {
+export async function openDatabase(config: {
+  mysql: Pick<Config['mysql'], 'url' | 'migrateOnStart'> & Partial<Config['mysql']>;
+}): Promise<Db> {
   if (config.mysql.migrateOnStart) await ensureDatabase(config.mysql.url);
-  const db = createDb(config.mysql.url);
+  const db = createDb(config.mysql.url, {
+    connectionLimit: config.mysql.poolSize,
+    acquireTimeoutMs: config.mysql.acquireTimeoutMs,
+  });
   if (config.mysql.migrateOnStart) await migrateToLatest(db);
   return db;
 }

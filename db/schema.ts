@@ -25,13 +25,24 @@ export interface LeadsTable {
   updated_at: UpdatedAt;
 }
 
+export type MailDeliveryStatus = 'SENDING' | 'SENT' | 'REJECTED';
+
 export interface MailDeliveriesTable {
   message_key: string;
+  /** SENDING: claimed by an attempt until `claimed_until`; SENT: the server accepted it; REJECTED: 5xx. */
+  status: ColumnType<MailDeliveryStatus, MailDeliveryStatus | undefined, MailDeliveryStatus>;
   message_id: string;
   recipient: string;
   subject: string;
   transport: string;
-  sent_at: Date;
+  sent_at: Date | null;
+  /** The activity attempt holding the claim. */
+  claim_token: string | null;
+  claimed_until: Date | null;
+  /** How many times an attempt handed the message to the server (more than 1: a resend, same Message-ID). */
+  send_attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  created_at: CreatedAt;
 }
 
 export interface IdempotencyKeysTable {
@@ -135,6 +146,18 @@ export interface PaymentsTable {
   updated_at: UpdatedAt;
 }
 
+export interface WorkerHealthTable {
+  identity: string;
+  task_queue: string;
+  live: number;
+  reason: string | null;
+  pool_in_use: number;
+  pool_waiting: number;
+  activities_finished: number;
+  started_at: Date;
+  reported_at: Date;
+}
+
 export interface Database {
   leads: LeadsTable;
   mail_deliveries: MailDeliveriesTable;
@@ -148,4 +171,5 @@ export interface Database {
   bookings: BookingsTable;
   seat_holds: SeatHoldsTable;
   payments: PaymentsTable;
+  worker_health: WorkerHealthTable;
 }

@@ -12,10 +12,14 @@ export interface ReceivedMail {
   text: string;
 }
 
-/** A real SMTP server in-process that keeps what it receives; it can refuse after reading a message. */
+/**
+ * A real SMTP server in-process that keeps what it receives; it can refuse after reading a message,
+ * and answer slowly (as a loaded or distant mail server does).
+ */
 export class SmtpSink {
   readonly received: ReceivedMail[] = [];
   private failures = 0;
+  private replyDelayMs = 0;
   private readonly server: SMTPServer;
   port = 0;
 
@@ -39,6 +43,9 @@ export class SmtpSink {
             html: typeof parsed.html === 'string' ? parsed.html : '',
             text: parsed.text ?? '',
           });
+          // A slow server: the message is kept at once, the "250 OK" comes later.
+          if (this.replyDelayMs > 0)
+            await new Promise((resolve) => setTimeout(resolve, this.replyDelayMs).unref());
           if (this.failures > 0) {
             this.failures--;
             // The message was received, but the client is told it was not: what a dropped reply looks like.
@@ -54,6 +61,12 @@ export class SmtpSink {
   /** The next `count` messages are read and kept, then answered with 451. */
   failAfterReceiving(count: number): void {
     this.failures = count;
+  }
+
+  /** Every message is answered this long after its data arrived (0: at once). */
+  answerAfter(ms: number): this {
+    this.replyDelayMs = ms;
+    return this;
   }
 
   get url(): string {

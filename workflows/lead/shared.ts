@@ -29,6 +29,11 @@ export interface LeadReportDelivery {
   transport: 'smtp' | 'outbox';
 }
 
+/** A report whose sending failed: sent after all (an answer was lost), possibly sent, or not sent. */
+export type ReportOutcome =
+  | { state: 'sent'; delivery: LeadReportDelivery }
+  | { state: 'unknown' | 'not-sent'; messageId: string };
+
 export interface LeadFailure {
   /** The step that failed: research, analysis, report or bookkeeping. */
   step: string;

@@ -20,7 +20,7 @@ import {
   llmTaskQueue,
   RESEARCH_FACETS,
 } from './shared';
-import { statusWritesAreLocal } from './versions';
+import { reportOutcomeIsChecked, statusWritesAreLocal } from './versions';
 
 // MySQL bookkeeping must eventually succeed: retry until the database is back. A status write is one
 // UPDATE: as a local activity it runs in the worker's own workflow task, with no activity task to
@@ -46,6 +46,13 @@ const EXTERNAL = {
   },
 } as const;
 const external = proxyActivities<LeadActivities>(EXTERNAL);
+// The report: a send waits out another attempt's claim (MailBusy) rather than fail, so it gets more
+// attempts and time than a search; a heartbeat every few seconds shows it is alive while it waits.
+const report = proxyActivities<LeadActivities>({
+  ...EXTERNAL,
+  scheduleToCloseTimeout: '30 minutes',
+  retry: { ...EXTERNAL.retry, maximumAttempts: 20 },
+});
 
 const finished = metricMeter.createCounter('troupe_leads_finished', 'leads', 'Leads by final status');
 
@@ -72,6 +79,27 @@ export async function leadWorkflow(lead: LeadWorkflowInput): Promise<LeadState> 
     log.info('Lead status changed', { leadId: lead.id, status });
   };
 
+  /**
+   * Sends the report. If sending finally fails, the delivery record decides: a report the server did
+   * take (its answer was lost) completes the lead; one that may have gone out says so in the failure.
+   */
+  const sendReport = async (input: Parameters<LeadActivities['sendLeadReport']>[0]) => {
+    try {
+      return await (reportOutcomeIsChecked() ? report : external).sendLeadReport(input);
+    } catch (err) {
+      if (!reportOutcomeIsChecked()) throw err;
+      const outcome = await localBookkeeping.leadReportOutcome({ leadId: lead.id });
+      if (outcome.state === 'sent') return outcome.delivery;
+      if (outcome.state === 'not-sent') throw err;
+      const { type, message } = failureReason(err);
+      throw ApplicationFailure.create({
+        type,
+        message: `${message} (the report ${outcome.messageId} may have reached the mail server; no delivery was confirmed)`,
+        nonRetryable: true,
+      });
+    }
+  };
+
   try {
     await moveTo('ENRICHING');
   } catch (err) {
@@ -94,7 +122,7 @@ export async function leadWorkflow(lead: LeadWorkflowInput): Promise<LeadState> 
     await moveTo('ENRICHED', { research, analysis });
 
     step = 'report';
-    const delivery = await external.sendLeadReport({ lead, research, analysis });
+    const delivery = await sendReport({ lead, research, analysis });
     await moveTo('COMPLETED', { delivery });
     finished.add(1, { status: 'COMPLETED' });
   } catch (err) {
