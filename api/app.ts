@@ -87,6 +87,6 @@ export function createApp(deps: ApiDeps): express.Express {
       { method: 'get', path: '/openapi.json' },
     ]),
   );
-  app.use(problemHandler());
+  app.use(problemHandler({ answerTimeoutMs: config.workflowAnswerTimeoutMs }));
   return app;
 }

@@ -1,6 +1,8 @@
 import { temporal as proto } from '@temporalio/proto';
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { poolStats } from '../db';
+import { workerHealthProblem } from '../db/worker-health';
 import { llmTaskQueue } from '../workflows/lead/shared';
 import { bookingTaskQueue } from '../workflows/task-queues';
 import type { ApiDeps } from './deps';
@@ -25,27 +27,59 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   }
 }
 
+const { TaskQueueType } = proto.api.enums.v1;
+type QueueKind = 'workflow' | 'activity';
+
+/** Every task queue a Troupe worker polls, by kind: each needs a live, progressing worker. */
+function troupeQueues(taskQueue: string): [string, QueueKind][] {
+  return [
+    [taskQueue, 'workflow'],
+    [taskQueue, 'activity'],
+    [bookingTaskQueue(taskQueue), 'workflow'],
+    [bookingTaskQueue(taskQueue), 'activity'],
+    [llmTaskQueue(taskQueue), 'activity'],
+  ];
+}
+
 export function healthRoutes({ db, temporal, config, logger }: ApiDeps) {
   const { namespace } = config.temporal;
+  const stallSeconds = config.worker.stallSeconds;
 
-  async function pollers(taskQueue: string, type: 'workflow' | 'activity'): Promise<boolean> {
+  /** What is wrong with one task queue, or undefined: no live poller, or a backlog nobody takes. */
+  async function queueProblem(taskQueue: string, kind: QueueKind): Promise<string | undefined> {
     const described = await temporal.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
       temporal.workflowService.describeTaskQueue({
         namespace,
         taskQueue: { name: taskQueue, kind: proto.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
         taskQueueType:
-          type === 'workflow'
-            ? proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
-            : proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+          kind === 'workflow'
+            ? TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
+            : TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+        reportStats: true,
       }),
     );
-    return (described.pollers ?? []).some(
+    const polled = (described.pollers ?? []).some(
       (p) => Date.now() - Number(p.lastAccessTime?.seconds ?? 0) * 1000 < POLLER_FRESH_MS,
     );
+    if (!polled) return `no worker is polling task queue "${taskQueue}" (${kind})`;
+    // Tasks waiting longer than the stall period while none were handed out in the last 30 s: the
+    // workers poll but take nothing (every slot stuck), whatever their own health says.
+    const stats = described.stats;
+    const backlog = Number(stats?.approximateBacklogCount ?? 0);
+    const ageSeconds = Number(stats?.approximateBacklogAge?.seconds ?? 0);
+    if (backlog > 0 && ageSeconds >= stallSeconds && !(Number(stats?.tasksDispatchRate ?? 0) > 0)) {
+      return `task queue "${taskQueue}" (${kind}): ${backlog} tasks waiting, the oldest ${ageSeconds} s, none dispatched in the last 30 s`;
+    }
+    return undefined;
   }
 
   const checks: Record<string, () => Promise<string>> = {
     mysql: async () => {
+      // An exhausted pool answers at once, without queueing yet another caller behind it.
+      const pool = poolStats(db);
+      if (pool && pool.waiting > 0 && pool.oldestWaitMs >= CHECK_TIMEOUT_MS) {
+        return `pool exhausted: ${pool.inUse} of ${pool.size} connections in use, ${pool.waiting} waiting`;
+      }
       await within(CHECK_TIMEOUT_MS, sql`SELECT 1`.execute(db));
       return 'ok';
     },
@@ -55,17 +89,15 @@ export function healthRoutes({ db, temporal, config, logger }: ApiDeps) {
       );
       return 'ok';
     },
-    // Every task queue needs a live worker: the main one, the bookings one and the rate-capped LLM one.
+    // Every task queue needs a worker that polls it and takes its tasks: the main one (lead workflows and
+    // activities), the bookings one, and the rate-capped LLM one.
+    // And the workers' own word (worker_health): one of them live and current.
     worker: async () => {
-      const { taskQueue } = config.temporal;
-      const queues: [string, 'workflow' | 'activity'][] = [
-        [taskQueue, 'workflow'],
-        [bookingTaskQueue(taskQueue), 'workflow'],
-        [llmTaskQueue(taskQueue), 'activity'],
-      ];
-      const polled = await Promise.all(queues.map(([queue, type]) => pollers(queue, type)));
-      const idle = queues.find((_, i) => !polled[i]);
-      return idle ? `no worker is polling task queue "${idle[0]}"` : 'ok';
+      const problems = await Promise.all(
+        troupeQueues(config.temporal.taskQueue).map(([queue, kind]) => queueProblem(queue, kind)),
+      );
+      const reported = await within(CHECK_TIMEOUT_MS, workerHealthProblem(db, config.temporal.taskQueue));
+      return problems.find((p) => p !== undefined) ?? reported ?? 'ok';
     },
   };
 
@@ -84,7 +116,7 @@ export function healthRoutes({ db, temporal, config, logger }: ApiDeps) {
       method: 'get',
       path: '/readyz',
       operationId: 'ready',
-      summary: 'Readiness: Temporal, MySQL and a worker polling the task queue are reachable',
+      summary: 'Readiness: MySQL and Temporal answer, and workers poll every task queue and take its tasks',
       tags: ['Operations'],
       public: true,
       responses: {

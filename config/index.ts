@@ -41,6 +41,8 @@ const schema = z
     DATA_DIR: withDefault(z.string().min(1), 'data'),
 
     MYSQL_URL: withDefault(url(['mysql']), 'mysql://root@127.0.0.1:3306/troupe'),
+    MYSQL_POOL_SIZE: withDefault(positiveInt.max(1000), 10),
+    MYSQL_ACQUIRE_TIMEOUT_MS: withDefault(positiveInt.max(600_000), 5_000),
 
     TEMPORAL_ADDRESS: optional(hostPort),
     TEMPORAL_NAMESPACE: withDefault(z.string().min(1), 'default'),
@@ -68,6 +70,7 @@ const schema = z
     MAIL_FROM: withDefault(mailbox, 'Troupe <troupe@localhost>'),
     LEAD_REPORT_TO: optional(mailbox),
     OUTBOX_DIR: optional(z.string().min(1)),
+    SMTP_SEND_TIMEOUT_MS: withDefault(positiveInt.min(1_000).max(600_000), 20_000),
 
     BOOKING_HOLD_SECONDS: withDefault(positiveInt, 600),
     PAYMENT_GATEWAY_URL: optional(url(['http', 'https'])),
@@ -94,6 +97,14 @@ const schema = z
     TRUST_PROXY: optional(z.string().min(1)),
     METRICS_PORT: withDefault(port, 9464),
     WORKERS: withDefault(positiveInt, 1),
+    WORKER_ACTIVITY_SLOTS: withDefault(positiveInt.max(10_000), 50),
+    WORKER_LOCAL_ACTIVITY_SLOTS: withDefault(positiveInt.max(10_000), 50),
+    WORKER_WORKFLOW_TASK_SLOTS: withDefault(positiveInt.min(2).max(10_000), 20),
+    WORKER_MAX_CACHED_WORKFLOWS: withDefault(z.coerce.number().int().min(0).max(100_000), 300),
+    WORKER_STALL_SECONDS: withDefault(positiveInt.min(5).max(3_600), 60),
+    WORKER_HEALTH_PORT: withDefault(port, 9564),
+    WORKER_EXIT_ON_STALL: withDefault(flag, 'false'),
+    WORKFLOW_ANSWER_TIMEOUT_MS: withDefault(positiveInt.min(1_000).max(600_000), 30_000),
     GROQ_MAX_REQUESTS_PER_SECOND: withDefault(z.coerce.number().positive(), 0.5),
     OTEL_EXPORTER_OTLP_ENDPOINT: optional(url(['http', 'https'])),
     OTEL_SERVICE_NAME: optional(z.string().min(1)),
@@ -154,7 +165,13 @@ export interface Config {
   env: Env['NODE_ENV'];
   log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
   dataDir: string;
-  mysql: { url: string; migrateOnStart: boolean };
+  mysql: {
+    url: string;
+    migrateOnStart: boolean;
+    /** Connections in this process's pool, and how long a query waits for one before it fails. */
+    poolSize: number;
+    acquireTimeoutMs: number;
+  };
   temporal: {
     /** Unset means "start the embedded dev server" (npm start) on `devServer.port`. */
     address?: string;
@@ -169,7 +186,14 @@ export interface Config {
   };
   tavily: { apiKey?: string; baseUrl: string };
   groq: { apiKey?: string; baseUrl: string; model: string };
-  mail: { smtpUrl?: string; from: string; leadReportTo: string; outboxDir: string };
+  mail: {
+    smtpUrl?: string;
+    from: string;
+    leadReportTo: string;
+    outboxDir: string;
+    /** The whole of one SMTP send (connect to the server's "250 OK"); past it the send is aborted. */
+    sendTimeoutMs: number;
+  };
   bookings: { holdSeconds: number };
   payments: {
     /** Unset means "the sandbox gateway on sandboxPort" (npm start runs it). */
@@ -190,6 +214,21 @@ export interface Config {
   metricsPort: number;
   /** How many worker processes `npm start` runs; worker i gets METRICS_PORT + i. */
   workers: number;
+  /** Slots of each workflow worker (main and bookings queues) and its workflow cache; see README "Pools and slots". */
+  worker: {
+    activitySlots: number;
+    localActivitySlots: number;
+    workflowTaskSlots: number;
+    maxCachedWorkflows: number;
+    /** Work in flight and nothing finishing (or the pool starved) this long: the worker is not live. */
+    stallSeconds: number;
+    /** The worker's /healthz and /readyz (worker i of `npm start` gets WORKER_HEALTH_PORT + i). */
+    healthPort: number;
+    /** Exit (code 70) once not live, for supervisors that restart exited processes but not unhealthy ones. */
+    exitOnStall: boolean;
+  };
+  /** How long the API waits for a workflow's answer (an update) before it answers 504. */
+  workflowAnswerTimeoutMs: number;
   /** Worker-side cap on Groq calls across all workers (the LLM task queue's activities per second). */
   llmActivitiesPerSecond: number;
   /** Traces go to this OTLP/HTTP endpoint when set; tracing is off otherwise. */
@@ -220,7 +259,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       trustProxy: env.TRUST_PROXY,
     },
     dataDir: env.DATA_DIR,
-    mysql: { url: env.MYSQL_URL, migrateOnStart: env.MIGRATE_ON_START },
+    mysql: {
+      url: env.MYSQL_URL,
+      migrateOnStart: env.MIGRATE_ON_START,
+      poolSize: env.MYSQL_POOL_SIZE,
+      acquireTimeoutMs: env.MYSQL_ACQUIRE_TIMEOUT_MS,
+    },
     temporal: {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
@@ -253,6 +297,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       // Reports go to the service's own mailbox unless someone is named.
       leadReportTo: env.LEAD_REPORT_TO ?? env.MAIL_FROM,
       outboxDir: env.OUTBOX_DIR ?? `${env.DATA_DIR}/outbox`,
+      sendTimeoutMs: env.SMTP_SEND_TIMEOUT_MS,
     },
     bookings: { holdSeconds: env.BOOKING_HOLD_SECONDS },
     payments: {
@@ -264,6 +309,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     metricsPort: env.METRICS_PORT,
     workers: env.WORKERS,
+    worker: {
+      activitySlots: env.WORKER_ACTIVITY_SLOTS,
+      localActivitySlots: env.WORKER_LOCAL_ACTIVITY_SLOTS,
+      workflowTaskSlots: env.WORKER_WORKFLOW_TASK_SLOTS,
+      maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+      stallSeconds: env.WORKER_STALL_SECONDS,
+      healthPort: env.WORKER_HEALTH_PORT,
+      exitOnStall: env.WORKER_EXIT_ON_STALL,
+    },
+    workflowAnswerTimeoutMs: env.WORKFLOW_ANSWER_TIMEOUT_MS,
     llmActivitiesPerSecond: env.GROQ_MAX_REQUESTS_PER_SECOND,
     otel: env.OTEL_EXPORTER_OTLP_ENDPOINT
       ? { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME }

@@ -34,10 +34,20 @@ function stopChild(child: ChildProcess, exited: Promise<string>, graceMs: number
   return exited.then(() => clearTimeout(kill));
 }
 
-/** A Troupe entry point (api/main.ts, worker/main.ts, gateway/main.ts) as a supervised part. */
-function nodePart(name: Name, entry: string, env: NodeJS.ProcessEnv): PartSpec {
+/**
+ * A Troupe entry point (api/main.ts, worker/main.ts, gateway/main.ts) as a supervised part. Ctrl-C gives
+ * it `graceMs` (SHUTDOWN_GRACE_SECONDS plus a margin: a worker's drain) before it is killed.
+ */
+function nodePart(
+  name: Name,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  graceMs: number,
+  healthUrl?: string,
+): PartSpec {
   return {
     name,
+    ...(healthUrl && { health: { url: healthUrl }, group: 'workers' }),
     async start(output): Promise<Running> {
       const child = spawn(process.execPath, ['--import', 'tsx', entry], {
         cwd: path.resolve(__dirname, '..'),
@@ -50,8 +60,10 @@ function nodePart(name: Name, entry: string, env: NodeJS.ProcessEnv): PartSpec {
         if (stream) createInterface({ input: stream }).on('line', output);
       }
       const exited = exitOf(child);
-      // A worker drains its activities for up to SHUTDOWN_GRACE_SECONDS; leave it that and a margin.
-      return { exited, stop: () => stopChild(child, exited, 35_000) };
+      return {
+        exited,
+        stop: (shorter?: number) => stopChild(child, exited, Math.min(shorter ?? graceMs, graceMs)),
+      };
     },
   };
 }
@@ -63,7 +75,7 @@ function devServerPart(options: DevServerOptions, started: (server: DevServer) =
     async start(output): Promise<Running> {
       const server = await startDevServer({ ...options, output });
       started(server);
-      return { exited: exitOf(server.process), stop: () => server.stop() };
+      return { exited: exitOf(server.process), stop: (graceMs?: number) => server.stop(graceMs) };
     },
   };
 }
@@ -109,8 +121,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     say('start', 'Stopping…');
-    // Reverse start order: the API (stop taking work), the workers (drain), the gateway, Temporal.
-    await supervisor.stop();
+    // Reverse start order: the API (stop taking work), the workers together (drain), the gateway,
+    // Temporal; all of it within SHUTDOWN_GRACE_SECONDS + 15 s, whatever is stuck.
+    await supervisor.stop({ withinMs: (config.shutdownGraceSeconds + 15) * 1000 });
     say('start', 'Stopped.');
     process.exit(code);
   };
@@ -148,17 +161,27 @@ async function main(): Promise<void> {
     // Migrations ran once here; the parts need not race to do it again.
     env.MIGRATE_ON_START = 'false';
 
-    // Each worker gets its own Prometheus port: METRICS_PORT, METRICS_PORT + 1, …
+    // Each worker gets its own Prometheus and health ports: METRICS_PORT + i, WORKER_HEALTH_PORT + i.
     const workers = Array.from({ length: config.workers }, (_, i) => ({
       name: config.workers === 1 ? 'worker' : `worker-${i + 1}`,
       metricsPort: config.metricsPort + i,
+      healthPort: config.worker.healthPort + i,
     }));
+    // A worker drains for up to SHUTDOWN_GRACE_SECONDS and is then forced within 5 s more by the SDK;
+    // past that (and 5 s of margin) it is killed. The whole of Ctrl-C never waits longer per part.
+    const graceMs = (config.shutdownGraceSeconds + 10) * 1000;
     const parts: PartSpec[] = [
-      ...(config.payments.runSandbox ? [nodePart('gateway', 'gateway/main.ts', env)] : []),
+      ...(config.payments.runSandbox ? [nodePart('gateway', 'gateway/main.ts', env, graceMs)] : []),
       ...workers.map((w) =>
-        nodePart(w.name, 'worker/main.ts', { ...env, METRICS_PORT: String(w.metricsPort) }),
+        nodePart(
+          w.name,
+          'worker/main.ts',
+          { ...env, METRICS_PORT: String(w.metricsPort), WORKER_HEALTH_PORT: String(w.healthPort) },
+          graceMs,
+          `http://127.0.0.1:${w.healthPort}/healthz`,
+        ),
       ),
-      nodePart('api', 'api/main.ts', env),
+      nodePart('api', 'api/main.ts', env, graceMs),
     ];
     for (const part of parts) await supervisor.add(part);
 
@@ -179,6 +202,11 @@ async function main(): Promise<void> {
     );
     say('start', `  Metrics ${api}/metrics (API)`);
     for (const w of workers) say('start', `          http://localhost:${w.metricsPort}/metrics (${w.name})`);
+    for (const w of workers)
+      say(
+        'start',
+        `  Health  http://localhost:${w.healthPort}/healthz (${w.name}: restarted when it stops making progress)`,
+      );
     if (config.payments.runSandbox) say('start', `  Sandbox payment gateway ${config.payments.gatewayUrl}`);
     say('start', 'Press Ctrl-C to stop.');
   } catch (err) {

@@ -39,14 +39,51 @@ export function decideOnCrash(earlierCrashes: number[], now: number, policy: Res
 export interface Running {
   /** Settles when the process ends, with how (`SIGKILL`, `code 1`). */
   exited: Promise<string>;
-  /** Asks the process to stop and waits until it has. */
-  stop(): Promise<void>;
+  /** Asks the process to stop and waits until it has; `graceMs` shortens how long it may take. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export interface PartSpec {
   name: string;
   /** Starts the part; resolves once it is up. `output` receives its log lines. */
   start(output: (line: string) => void): Promise<Running>;
+  /**
+   * A liveness URL (the worker's /healthz). A 503, or no answer to `unansweredLimit` probes in a row
+   * once it has answered, means the part is up but not making progress: it is stopped and started again.
+   */
+  health?: { url: string };
+  /** Parts of one group (the workers) are stopped together, not one after another. */
+  group?: string;
+}
+
+export interface HealthProbing {
+  everyMs: number;
+  /** Probes in a row without any answer that count as unhealthy. */
+  unansweredLimit: number;
+  timeoutMs: number;
+}
+
+/** How long a part stopped for not making progress may take to exit before it is killed. */
+export const RECYCLE_GRACE_MS = 10_000;
+
+export const DEFAULT_HEALTH_PROBING: HealthProbing = { everyMs: 5_000, unansweredLimit: 3, timeoutMs: 3_000 };
+
+/** One probe: undefined when healthy, else why not (the body's `reason`, or what failed). */
+export async function probe(
+  url: string,
+  timeoutMs: number,
+): Promise<{ answered: boolean; problem?: string }> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (response.ok) {
+      await response.body?.cancel();
+      return { answered: true };
+    }
+    const body = (await response.json().catch(() => ({}))) as { reason?: string; status?: string };
+    return { answered: true, problem: body.reason ?? body.status ?? `HTTP ${response.status}` };
+  } catch (err) {
+    return { answered: false, problem: `no answer from ${url} (${(err as Error).message})` };
+  }
 }
 
 export interface SupervisorOptions {
@@ -57,6 +94,8 @@ export interface SupervisorOptions {
   output(part: string, line: string): void;
   /** Called once when a part crash-loops; `lastOutput` is its final lines. */
   onGiveUp(part: string, reason: string, lastOutput: string[]): void;
+  /** How parts with a health URL are probed. */
+  probing?: HealthProbing;
   /** How many of a part's last output lines to keep for the give-up message. */
   keepLines?: number;
   now?: () => number;
@@ -68,6 +107,9 @@ interface Supervised {
   crashes: number[];
   lastOutput: string[];
   restartTimer?: NodeJS.Timeout;
+  probeTimer?: NodeJS.Timeout;
+  /** Why the supervisor itself is stopping this instance (it is not making progress). */
+  recycling?: string;
 }
 
 export class Supervisor {
@@ -92,12 +134,28 @@ export class Supervisor {
     await this.launch(part);
   }
 
-  /** Stops every part, the last added first, each waiting for the previous one to end. */
-  async stop(): Promise<void> {
+  /**
+   * Stops every part, the last added first, each (or each group, together) waiting for the previous one
+   * to end. With `withinMs`, the whole stop ends by then: a part still running at its turn gets only
+   * the time that is left before it is killed.
+   */
+  async stop(options: { withinMs?: number } = {}): Promise<void> {
     this.stopping = true;
-    for (const part of [...this.parts].reverse()) {
-      clearTimeout(part.restartTimer);
-      await part.running?.stop();
+    const deadline = options.withinMs === undefined ? undefined : this.now() + options.withinMs;
+    const left = () => (deadline === undefined ? undefined : Math.max(0, deadline - this.now()));
+    const order = [...this.parts].reverse();
+    for (let i = 0; i < order.length; ) {
+      const group = order[i]?.spec.group;
+      let j = i + 1;
+      while (group !== undefined && j < order.length && order[j]?.spec.group === group) j++;
+      await Promise.all(
+        order.slice(i, j).map((part) => {
+          clearTimeout(part.restartTimer);
+          clearInterval(part.probeTimer);
+          return part.running?.stop(left());
+        }),
+      );
+      i = j;
     }
   }
 
@@ -117,10 +175,43 @@ export class Supervisor {
     }
     part.running = running;
     void running.exited.then((how) => {
+      clearInterval(part.probeTimer);
       if (this.stopping || part.running !== running) return;
       part.running = undefined;
-      this.crashed(part, how);
+      const recycled = part.recycling;
+      part.recycling = undefined;
+      this.crashed(part, recycled ? `stopped: ${recycled}` : how);
     });
+    if (part.spec.health) this.watch(part, running, part.spec.health.url);
+  }
+
+  /** Probes a running part's health URL; a part up but not making progress is stopped (and so restarted). */
+  private watch(part: Supervised, running: Running, url: string): void {
+    const probing = this.options.probing ?? DEFAULT_HEALTH_PROBING;
+    let answeredOnce = false;
+    let unanswered = 0;
+    let busy = false;
+    part.probeTimer = setInterval(async () => {
+      if (busy || this.stopping || part.running !== running || part.recycling) return;
+      busy = true;
+      const result = await probe(url, probing.timeoutMs);
+      busy = false;
+      if (part.running !== running || this.stopping) return;
+      answeredOnce ||= result.answered;
+      unanswered = result.answered ? 0 : unanswered + 1;
+      const unhealthy = result.answered
+        ? result.problem
+        : answeredOnce && unanswered >= probing.unansweredLimit;
+      if (!unhealthy || !result.problem) return;
+      part.recycling = result.problem;
+      this.options.log(
+        part.spec.name,
+        `${part.spec.name} is not making progress (${result.problem}); restarting it`,
+      );
+      // A wedged process will not drain: a short grace, then it is killed.
+      void running.stop(RECYCLE_GRACE_MS);
+    }, probing.everyMs);
+    part.probeTimer.unref?.();
   }
 
   private crashed(part: Supervised, how: string): void {

@@ -23,6 +23,7 @@ export function activityDependencies(config: Config, db: Db, logger: Logger): Ac
     db,
     mailer: createMailer({ smtpUrl: mail.smtpUrl, outboxDir: mail.outboxDir }),
     mailFrom: mail.from,
+    mailSendTimeoutMs: mail.sendTimeoutMs,
     leadReportTo: mail.leadReportTo,
     tavily: tavily.apiKey ? new TavilyClient({ apiKey: tavily.apiKey, baseUrl: tavily.baseUrl }) : undefined,
     groq: groq.apiKey

@@ -24,11 +24,26 @@ const requestIdInterceptors: ActivityInterceptorsFactory = (_ctx: Context) => {
   };
 };
 
-/** Activity interceptors: a span per activity run (a child of the workflow's span), and the request id. */
-export const activityInterceptors: ActivityInterceptorsFactory[] = [
-  (ctx) => ({
-    inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
-    outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-  }),
-  requestIdInterceptors,
-];
+/** Tells the progress monitor (worker/progress.ts) each time an activity attempt ends, however it ends. */
+const progressInterceptors =
+  (onFinished: () => void): ActivityInterceptorsFactory =>
+  () => ({
+    inbound: {
+      execute: (input, next) => next(input).finally(onFinished),
+    },
+  });
+
+/**
+ * Activity interceptors: a span per activity run (a child of the workflow's span), the request id,
+ * and (when given) a callback for each finished attempt.
+ */
+export function activityInterceptors(onFinished?: () => void): ActivityInterceptorsFactory[] {
+  return [
+    (ctx) => ({
+      inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+      outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+    }),
+    requestIdInterceptors,
+    ...(onFinished ? [progressInterceptors(onFinished)] : []),
+  ];
+}

@@ -9,6 +9,7 @@ import { assertMetricsPortFree } from '../observability/metrics-port';
 import { installTemporalRuntime } from '../observability/temporal-runtime';
 import { setupTracing } from '../observability/tracing';
 import { activityDependencies } from './dependencies';
+import { workerHealth } from './health';
 import { startHoldRelay } from './hold-relay';
 import { createWorkers, llmRateCap, runWorkers } from './worker';
 import { workflowCode } from './workflow-bundle';
@@ -28,6 +29,13 @@ runMain('worker', async (config, logger) => {
     NativeConnection.connect(connectionOptions(config)),
   );
   const deps = activityDependencies(config, db, logger);
+  const health = workerHealth({
+    db,
+    taskQueue: config.temporal.taskQueue,
+    sizing: config.worker,
+    stallSeconds: config.worker.stallSeconds,
+    logger,
+  });
   const workers = await createWorkers({
     connection,
     namespace: config.temporal.namespace,
@@ -38,12 +46,25 @@ runMain('worker', async (config, logger) => {
     llmActivitiesPerSecond: llmRateCap(config),
     shutdownGraceSeconds: config.shutdownGraceSeconds,
     encryption: config,
+    sizing: config.worker,
+    onActivityFinished: health.onActivityFinished,
   });
+  const healthUrl = await health.start(workers, config.worker.healthPort);
+  if (config.worker.exitOnStall) {
+    health.monitor.onStall((reason) => {
+      logger.fatal(
+        { reason },
+        'Worker is not making progress; exiting so it is restarted (WORKER_EXIT_ON_STALL)',
+      );
+      setTimeout(() => process.exit(70), 200);
+    });
+  }
   logger.info(
     {
       taskQueue: config.temporal.taskQueue,
       namespace: config.temporal.namespace,
       metrics: `http://localhost:${config.metricsPort}/metrics`,
+      health: `${healthUrl}/healthz`,
     },
     'Worker polling',
   );
@@ -57,11 +78,19 @@ runMain('worker', async (config, logger) => {
   });
   // The SDK runtime turns SIGINT/SIGTERM into shutdown(): no new tasks; running ones get the grace time.
   await runWorkers(workers);
+  // Whatever is left (the relay, connections, the pool) gets a few seconds, never more.
+  const exitAnyway = setTimeout(() => {
+    logger.warn('Shutdown steps after the drain took over 5 s; exiting');
+    process.exit(0);
+  }, 5_000);
+  exitAnyway.unref();
   await relay.stop();
+  await health.stop();
   await client.connection.close();
   logger.info('Worker drained and stopped');
   await connection.close();
   deps.mailer.close();
   await db.destroy();
   await tracing.shutdown();
+  clearTimeout(exitAnyway);
 });

@@ -23,7 +23,27 @@ export interface TroupeWorkerOptions {
   shutdownGraceSeconds?: number;
   /** Encryption settings (keys) for the data converter every worker must share with the clients. */
   encryption: Pick<Config, 'encryption' | 'dataDir'>;
+  /** Slots and cache of each workflow worker (WORKER_* settings); SDK-independent defaults when absent. */
+  sizing?: WorkerSizing;
+  /** Called whenever an activity attempt ends (the progress monitor counts them). */
+  onActivityFinished?: () => void;
 }
+
+export type WorkerSizing = Pick<
+  Config['worker'],
+  'activitySlots' | 'localActivitySlots' | 'workflowTaskSlots' | 'maxCachedWorkflows'
+>;
+
+/** Troupe's defaults (config/index.ts): bounded slots and cache, not the SDK's memory-derived ones. */
+export const DEFAULT_SIZING: WorkerSizing = {
+  activitySlots: 50,
+  localActivitySlots: 50,
+  workflowTaskSlots: 20,
+  maxCachedWorkflows: 300,
+};
+
+/** The LLM worker runs Groq calls only; its pace is the rate cap, so a few slots are plenty. */
+export const LLM_ACTIVITY_SLOTS = 10;
 
 /**
  * The LLM task queue's cap protects Groq's quota, so it applies only when Groq is configured: without
@@ -34,13 +54,16 @@ export const llmRateCap = (config: Pick<Config, 'groq' | 'llmActivitiesPerSecond
 
 /** Settings every Troupe worker shares: the connection, the (encrypting) data converter, shutdown. */
 function commonOptions(
-  options: Pick<TroupeWorkerOptions, 'connection' | 'namespace' | 'encryption' | 'shutdownGraceSeconds'>,
+  options: Pick<
+    TroupeWorkerOptions,
+    'connection' | 'namespace' | 'encryption' | 'shutdownGraceSeconds' | 'onActivityFinished'
+  >,
 ) {
   const grace = options.shutdownGraceSeconds ?? 25;
   return {
     connection: options.connection,
     namespace: options.namespace,
-    interceptors: { activity: activityInterceptors },
+    interceptors: { activity: activityInterceptors(options.onActivityFinished) },
     // Encrypted payloads and failures; the bundle carries the same failure converter (workflow-bundle.ts).
     dataConverter: troupeDataConverter(options.encryption),
     // On SIGTERM, running activities get the grace time to finish before they are cancelled (and
@@ -77,12 +100,18 @@ export function createPlainWorker(
 export async function createWorkers(options: TroupeWorkerOptions): Promise<Worker[]> {
   const activities = createActivities(options.deps);
   const common = commonOptions(options);
+  const sizing = options.sizing ?? DEFAULT_SIZING;
   const workflowWorker = (taskQueue: string) =>
     Worker.create({
       ...common,
       taskQueue,
       workflowBundle: options.workflowBundle,
       activities,
+      // Bounded, so one process's work and memory are too (README, "Pools and slots").
+      maxConcurrentActivityTaskExecutions: sizing.activitySlots,
+      maxConcurrentLocalActivityExecutions: sizing.localActivitySlots,
+      maxConcurrentWorkflowTaskExecutions: sizing.workflowTaskSlots,
+      maxCachedWorkflows: sizing.maxCachedWorkflows,
       // Workflow spans leave the sandbox through this sink.
       sinks: { exporter: makeWorkflowExporter(options.tracing.spanProcessor, options.tracing.resource) },
     });
@@ -96,9 +125,19 @@ export async function createWorkers(options: TroupeWorkerOptions): Promise<Worke
       ...(options.llmActivitiesPerSecond !== undefined && {
         maxTaskQueueActivitiesPerSecond: options.llmActivitiesPerSecond,
       }),
-      maxConcurrentActivityTaskExecutions: 10,
+      maxConcurrentActivityTaskExecutions: LLM_ACTIVITY_SLOTS,
     }),
   ]);
+}
+
+/** The workflow workers (main and bookings; not the LLM one) with their slot limits, for the progress monitor. */
+export function watchedWorkers(workers: Worker[], sizing: WorkerSizing = DEFAULT_SIZING) {
+  return workers.slice(0, 2).map((worker, i) => ({
+    name: i === 0 ? 'main' : 'bookings',
+    worker,
+    activitySlots: sizing.activitySlots,
+    workflowTaskSlots: sizing.workflowTaskSlots,
+  }));
 }
 
 /** Runs workers until they are shut down (SIGINT/SIGTERM via the SDK runtime, or `shutdown()`). */

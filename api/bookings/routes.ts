@@ -7,7 +7,14 @@ import { bookingTaskQueue } from '../../workflows/task-queues';
 import type { ApiDeps } from '../deps';
 import { notFound, Problem, problemSchema, problemType } from '../http/problem';
 import { route } from '../http/route';
-import { isWorkflowClosed, type UpdateFailure, updateFailure } from '../http/workflow-errors';
+import {
+  answerTimeoutProblem,
+  isAnswerTimeout,
+  isWorkflowClosed,
+  type UpdateFailure,
+  updateFailure,
+  withinAnswerTime,
+} from '../http/workflow-errors';
 import { claimIdempotencyKey, idempotencyKeyHeader } from '../idempotency';
 import {
   type BookingView,
@@ -54,6 +61,8 @@ function holdProblem(failure: UpdateFailure): Problem {
 }
 
 export function bookingRoutes({ db, temporal, config }: ApiDeps) {
+  const answerMs = config.workflowAnswerTimeoutMs;
+  const withinTime = <T>(work: () => Promise<T>) => withinAnswerTime(temporal, answerMs, work);
   const load = async (id: string): Promise<BookingView> => {
     const booking = await findBooking(db, id);
     if (!booking) throw notFound(`Booking ${id}`);
@@ -128,13 +137,18 @@ export function bookingRoutes({ db, temporal, config }: ApiDeps) {
         // The winner's workflow carries the hold and expires it on a durable timer.
         const { outcome: _, ...held } = hold;
         try {
-          await startBookingWorkflow(temporal, bookingTaskQueue(config.temporal.taskQueue), {
-            bookingId: id,
-            ...body,
-            holdSeconds: config.bookings.holdSeconds,
-            hold: held,
-          });
+          await withinTime(() =>
+            startBookingWorkflow(temporal, bookingTaskQueue(config.temporal.taskQueue), {
+              bookingId: id,
+              ...body,
+              holdSeconds: config.bookings.holdSeconds,
+              hold: held,
+            }),
+          );
         } catch (err) {
+          // No answer in time: the workflow may have started. The hold stays PENDING, and the outbox
+          // relay starts (or attaches to) its workflow, or releases it once it expires.
+          if (isAnswerTimeout(err)) throw answerTimeoutProblem(answerMs, `Booking ${id}`);
           // A retry of a booking whose workflow has finished: answer from MySQL below.
           if (!isWorkflowClosed(err)) {
             // No workflow guards this hold: release it rather than leave seats held by nobody.
@@ -198,9 +212,11 @@ export function bookingRoutes({ db, temporal, config }: ApiDeps) {
       async handler({ params, body }) {
         const booking = await load(params.id);
         try {
-          await temporal.workflow
-            .getHandle(booking.workflowId)
-            .executeUpdate(confirmBookingUpdate, { args: [body] });
+          await withinTime(() =>
+            temporal.workflow
+              .getHandle(booking.workflowId)
+              .executeUpdate(confirmBookingUpdate, { args: [body] }),
+          );
         } catch (err) {
           const failure = updateFailure(err);
           if (failure?.type === 'PaymentDeclined') {
@@ -246,9 +262,11 @@ export function bookingRoutes({ db, temporal, config }: ApiDeps) {
       async handler({ params, body }) {
         const booking = await load(params.id);
         try {
-          await temporal.workflow
-            .getHandle(booking.workflowId)
-            .executeUpdate(cancelBookingUpdate, { args: [body] });
+          await withinTime(() =>
+            temporal.workflow
+              .getHandle(booking.workflowId)
+              .executeUpdate(cancelBookingUpdate, { args: [body] }),
+          );
         } catch (err) {
           const failure = updateFailure(err);
           if (failure?.type === 'RefundFailed') {

@@ -10,7 +10,7 @@ runMain('codec', async (config, logger) => {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use('/codec', codecRouter(config, logger));
-  app.use(problemHandler());
+  app.use(problemHandler({ answerTimeoutMs: config.workflowAnswerTimeoutMs }));
   const server = app.listen(config.codec.port, () => {
     logger.info({ url: `http://localhost:${config.codec.port}/codec` }, 'Codec server listening');
   });

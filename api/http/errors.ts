@@ -1,8 +1,10 @@
+import { WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { match } from 'path-to-regexp';
 import type {} from 'pino-http';
 import { Problem } from './problem';
 import { expressPath, type RouteSpec } from './route';
+import { answerTimeoutProblem } from './workflow-errors';
 
 const PROBLEM_JSON = 'application/problem+json';
 
@@ -39,7 +41,8 @@ const BODY_ERRORS: Record<string, [number, string]> = {
  * Renders every error as RFC 9457 problem+json. Expected failures arrive as Problems; anything else
  * is our fault: logged in full, answered with a generic 500 that leaks no stack, SQL or host name.
  */
-export function problemHandler(): ErrorRequestHandler {
+export function problemHandler(options: { answerTimeoutMs: number }): ErrorRequestHandler {
+  const timeoutMs = options.answerTimeoutMs;
   return (err, req, res, _next) => {
     let problem: Problem;
     const bodyError = typeof err?.type === 'string' ? BODY_ERRORS[err.type] : undefined;
@@ -55,6 +58,9 @@ export function problemHandler(): ErrorRequestHandler {
         err.status,
         err.expose ? String(err.message) : 'The request could not be understood',
       );
+    } else if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      req.log?.warn({ err }, 'A workflow did not answer in time');
+      problem = answerTimeoutProblem(timeoutMs);
     } else if (isUnavailable(err)) {
       req.log?.error({ err }, 'Dependency unavailable');
       problem = new Problem(503, 'A service Troupe depends on is unavailable; try again shortly', {

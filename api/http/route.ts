@@ -62,7 +62,11 @@ const PROBLEM_JSON = 'application/problem+json';
 
 /** Problems every route can answer, besides those it declares. */
 function standardProblems(spec: RouteSpec): Record<number, string> {
-  const problems: Record<number, string> = { 500: 'Unexpected error', 503: 'A dependency is unavailable' };
+  const problems: Record<number, string> = {
+    500: 'Unexpected error',
+    503: 'A dependency is unavailable',
+    504: 'A workflow did not answer within WORKFLOW_ANSWER_TIMEOUT_MS; the request may still take effect',
+  };
   if (spec.request) problems[400] = 'The request is invalid; `errors` names each field';
   if (spec.request?.body) {
     problems[413] = 'The body is larger than 100 kB';

@@ -6,6 +6,7 @@ import type { leadWorkflow } from '../../workflows/lead/workflow';
 import type { ApiDeps } from '../deps';
 import { notFound, problemSchema } from '../http/problem';
 import { route } from '../http/route';
+import { withinAnswerTime } from '../http/workflow-errors';
 import { claimIdempotencyKey, idempotencyKeyHeader } from '../idempotency';
 import { createLeadBody, type LeadView, leadId, leadPageSchema, leadSchema, listLeadsQuery } from './schemas';
 import { findLead, insertLead, listLeads } from './store';
@@ -29,14 +30,16 @@ export function leadRoutes({ db, temporal, config }: ApiDeps) {
       ...(lead.notifyEmail && { notifyEmail: lead.notifyEmail }),
     };
     try {
-      await temporal.workflow.start<typeof leadWorkflow>('leadWorkflow', {
-        taskQueue: config.temporal.taskQueue,
-        workflowId: leadWorkflowId(lead.id),
-        args: [profile],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [{ key: LeadStatusAttribute, value: 'NEW' }],
-      });
+      await withinAnswerTime(temporal, config.workflowAnswerTimeoutMs, () =>
+        temporal.workflow.start<typeof leadWorkflow>('leadWorkflow', {
+          taskQueue: config.temporal.taskQueue,
+          workflowId: leadWorkflowId(lead.id),
+          args: [profile],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [{ key: LeadStatusAttribute, value: 'NEW' }],
+        }),
+      );
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }

@@ -13,7 +13,12 @@ import { bookingTaskQueue } from '../../workflows/task-queues';
 import type { ApiDeps } from '../deps';
 import { notFound, Problem, problemSchema, problemType } from '../http/problem';
 import { route } from '../http/route';
-import { isWorkflowClosed, type UpdateFailure, updateFailure } from '../http/workflow-errors';
+import {
+  isWorkflowClosed,
+  type UpdateFailure,
+  updateFailure,
+  withinAnswerTime,
+} from '../http/workflow-errors';
 import { claimIdempotencyKey, idempotencyKeyHeader } from '../idempotency';
 import {
   capturePaymentBody,
@@ -56,6 +61,8 @@ function rejected(failure: UpdateFailure): Problem {
 }
 
 export function paymentRoutes({ db, temporal, config }: ApiDeps) {
+  const withinTime = <T>(work: () => Promise<T>) =>
+    withinAnswerTime(temporal, config.workflowAnswerTimeoutMs, work);
   const load = async (id: string) => {
     const payment = await findPayment(db, id);
     if (!payment) throw notFound(`Payment ${id}`);
@@ -90,20 +97,22 @@ export function paymentRoutes({ db, temporal, config }: ApiDeps) {
         let id = `pay_${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
         id = await claimIdempotencyKey(db, { scope: 'payment', key, request: body, resourceId: id });
         try {
-          await temporal.workflow.executeUpdateWithStart(submitPaymentUpdate, {
-            updateId: 'submit',
-            startWorkflowOperation: new WithStartWorkflowOperation<typeof paymentWorkflow>(
-              'paymentWorkflow',
-              {
-                workflowId: paymentWorkflowId(id),
-                taskQueue: bookingTaskQueue(config.temporal.taskQueue),
-                args: [{ paymentId: id, ...body }],
-                workflowIdConflictPolicy: 'USE_EXISTING',
-                workflowIdReusePolicy: 'REJECT_DUPLICATE',
-                typedSearchAttributes: [{ key: PaymentStatusAttribute, value: 'PENDING' }],
-              },
-            ),
-          });
+          await withinTime(() =>
+            temporal.workflow.executeUpdateWithStart(submitPaymentUpdate, {
+              updateId: 'submit',
+              startWorkflowOperation: new WithStartWorkflowOperation<typeof paymentWorkflow>(
+                'paymentWorkflow',
+                {
+                  workflowId: paymentWorkflowId(id),
+                  taskQueue: bookingTaskQueue(config.temporal.taskQueue),
+                  args: [{ paymentId: id, ...body }],
+                  workflowIdConflictPolicy: 'USE_EXISTING',
+                  workflowIdReusePolicy: 'REJECT_DUPLICATE',
+                  typedSearchAttributes: [{ key: PaymentStatusAttribute, value: 'PENDING' }],
+                },
+              ),
+            }),
+          );
         } catch (err) {
           // Declines and failures are read back from MySQL below, as are retries of finished payments.
           if (!updateFailure(err) && !isWorkflowClosed(err)) throw err;
@@ -143,9 +152,11 @@ export function paymentRoutes({ db, temporal, config }: ApiDeps) {
       async handler({ params, body }) {
         const payment = await load(params.id);
         try {
-          await temporal.workflow
-            .getHandle(payment.workflowId)
-            .executeUpdate(capturePaymentUpdate, { args: [body] });
+          await withinTime(() =>
+            temporal.workflow
+              .getHandle(payment.workflowId)
+              .executeUpdate(capturePaymentUpdate, { args: [body] }),
+          );
         } catch (err) {
           const failure = updateFailure(err);
           if (failure?.type === 'CaptureFailed') throw refused(await load(params.id));
@@ -182,10 +193,12 @@ export function paymentRoutes({ db, temporal, config }: ApiDeps) {
         const payment = await load(params.id);
         const refundId = headers['idempotency-key'] ?? randomUUID();
         try {
-          await temporal.workflow.getHandle(payment.workflowId).executeUpdate(refundPaymentUpdate, {
-            args: [{ refundId, ...body }],
-            updateId: `refund:${refundId}`,
-          });
+          await withinTime(() =>
+            temporal.workflow.getHandle(payment.workflowId).executeUpdate(refundPaymentUpdate, {
+              args: [{ refundId, ...body }],
+              updateId: `refund:${refundId}`,
+            }),
+          );
         } catch (err) {
           const failure = updateFailure(err);
           if (failure?.type === 'RefundFailed') {

@@ -27,7 +27,7 @@ describe('health and readiness', () => {
     expect(notReady.body.checks).toEqual({
       mysql: 'ok',
       temporal: 'ok',
-      worker: `no worker is polling task queue "${withoutWorker.config.temporal.taskQueue}"`,
+      worker: `no worker is polling task queue "${withoutWorker.config.temporal.taskQueue}" (workflow)`,
     });
     expect(notReady.body.detail).toContain('worker');
   });

@@ -234,7 +234,7 @@ describe('Troupe on a self-hosted Temporal cluster (PostgreSQL, one process per 
         expect(result.problems).toEqual([]);
         expect(result).toMatchObject({
           temporalMysqlDisagreeing: 0,
-          duplicateReportEmails: 0,
+          unexplainedDuplicateEmails: 0,
           duplicateCaptures: 0,
           seatsHeldByTwoBookings: 0,
           ledgerMysqlDisagreeing: 0,

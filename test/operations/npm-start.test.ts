@@ -1,87 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { groqStandIn } from '../support/groq';
 import { eventually, http, newLead, testEnv } from '../support/harness';
+import { children, freeRun, listen, npmStart, run, stopChildren } from '../support/npm-start';
 import { freePort } from '../support/ports';
 import { SmtpSink } from '../support/smtp-sink';
 import type { StandIn } from '../support/stand-in';
 import { standInEnv } from '../support/stand-in-env';
 import { tavilyStandIn } from '../support/tavily';
 
-const ROOT = path.resolve(__dirname, '../..');
-
-function run(entry: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    if (stream) createInterface({ input: stream }).on('line', (line) => output.push(line));
-  }
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output, exited };
-}
-
-/** Three consecutive free ports (METRICS_PORT, +1, +2). */
-async function freeRun(length: number): Promise<number> {
-  for (;;) {
-    const base = await freePort();
-    if (base + length > 65535) continue;
-    const free = await Promise.all(
-      Array.from({ length }, (_, i) =>
-        listen(base + i).then(
-          (server) => {
-            server.close();
-            return true;
-          },
-          () => false,
-        ),
-      ),
-    );
-    if (free.every(Boolean)) return base;
-  }
-}
-
-function listen(port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(port, '0.0.0.0', () => resolve(server));
-  });
-}
-
-const children: ChildProcess[] = [];
-afterAll(async () => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-  }
-});
-
-/** `npm start` against the test run's Temporal server and MySQL, on free ports. */
-async function npmStart(env: Record<string, string> = {}) {
-  const started = run('scripts/start.ts', {
-    ...testEnv({ LOG_LEVEL: 'info' }),
-    LOG_FORMAT: 'json',
-    WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE ?? '',
-    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'troupe-start-')),
-    PORT: String(await freePort()),
-    SANDBOX_GATEWAY_PORT: String(await freePort()),
-    ...env,
-  });
-  children.push(started.child);
-  await eventually(async () => expect(started.output.join('\n')).toMatch(/Troupe is ready/), 90_000, 500);
-  return started;
-}
+afterAll(stopChildren);
 
 describe('workers scale out on one host', () => {
   it('WORKERS=3 npm start runs three workers, each on its own metrics port, printed at start', async () => {
@@ -101,7 +27,11 @@ describe('workers scale out on one host', () => {
     const port = await freePort();
     const taken = await listen(port);
     try {
-      const worker = run('worker/main.ts', { ...testEnv({ LOG_LEVEL: 'info' }), METRICS_PORT: String(port) });
+      const worker = run('worker/main.ts', {
+        ...testEnv({ LOG_LEVEL: 'info' }),
+        METRICS_PORT: String(port),
+        WORKER_HEALTH_PORT: String(await freePort()),
+      });
       children.push(worker.child);
       expect(await worker.exited).not.toBe(0);
       expect(worker.output.join('\n')).toMatch(new RegExp(`METRICS_PORT ${port} is already in use`));

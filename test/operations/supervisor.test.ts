@@ -147,3 +147,42 @@ describe('Supervisor', () => {
     expect(worker.instances).toHaveLength(1);
   });
 });
+
+describe('Supervisor health probing', () => {
+  it('restarts a part whose health URL answers 503, saying why', async () => {
+    const { createServer } = await import('node:http');
+    let healthy = true;
+    const server = createServer((_req, res) => {
+      res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(healthy ? { status: 'ok' } : { status: 'stalled', reason: 'the pool is exhausted' }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/healthz`;
+    const events: string[] = [];
+    const part = fakePart('worker', events);
+    const supervisor = new Supervisor({
+      policy,
+      probing: { everyMs: 20, unansweredLimit: 3, timeoutMs: 500 },
+      log: (_part, line) => events.push(line),
+      output: () => {},
+      onGiveUp: () => {},
+    });
+    try {
+      await supervisor.add({ ...part.spec, health: { url } });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(events).toEqual(['start worker']);
+      healthy = false;
+      await until(() => events.filter((e) => e === 'start worker').length === 2);
+      expect(events).toContain('worker is not making progress (the pool is exhausted); restarting it');
+      expect(
+        events.some((e) => /worker exited \(stopped: the pool is exhausted\); restarting in/.test(e)),
+      ).toBe(true);
+      healthy = true;
+    } finally {
+      await supervisor.stop();
+      server.close();
+    }
+  });
+});

@@ -12,6 +12,7 @@ import { createDb, type Db } from '../../db';
 import type { Logger } from '../../observability/logger';
 import { setupTracing, type Tracing } from '../../observability/tracing';
 import { activityDependencies } from '../../worker/dependencies';
+import { workerHealth } from '../../worker/health';
 import { createWorkers, llmRateCap, runWorkers } from '../../worker/worker';
 import { TEST_PAYLOAD_KEYS } from './encryption';
 
@@ -76,27 +77,41 @@ export async function startTroupe(
   const logger = options.logger ?? silentLogger;
   const env = testEnv(options.env);
   const config = loadConfig(env);
-  const db = createDb(config.mysql.url);
+  // The API and the worker each have their own pool, as in production (two processes).
+  const pool = { connectionLimit: config.mysql.poolSize, acquireTimeoutMs: config.mysql.acquireTimeoutMs };
+  const db = createDb(config.mysql.url, pool);
+  const workerDb = options.worker === false ? undefined : createDb(config.mysql.url, pool);
   const client = troupeClient(await Connection.connect({ address: config.temporal.address }), config);
 
   let workers: Worker[] = [];
   let running: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;
+  let health: ReturnType<typeof workerHealth> | undefined;
   const tracing = options.tracing ?? setupTracing({}, 'troupe-test');
-  if (options.worker !== false) {
+  if (workerDb) {
+    health = workerHealth({
+      db: workerDb,
+      taskQueue: config.temporal.taskQueue,
+      sizing: config.worker,
+      stallSeconds: config.worker.stallSeconds,
+      logger,
+    });
     nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
     workers = await createWorkers({
       connection: nativeConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: activityDependencies(config, db, logger),
+      deps: activityDependencies(config, workerDb, logger),
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' },
       tracing,
       llmActivitiesPerSecond: llmRateCap(config),
       shutdownGraceSeconds: 2,
       encryption: config,
+      sizing: config.worker,
+      onActivityFinished: health.onActivityFinished,
     });
     running = runWorkers(workers);
+    await health.start(workers);
   }
 
   const redis = config.http.redisUrl ? await connectRedis(config.http.redisUrl, logger) : undefined;
@@ -109,8 +124,11 @@ export async function startTroupe(
   const stopWorker = async () => {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     await running;
+    await health?.stop();
+    health = undefined;
     await nativeConnection?.close();
     nativeConnection = undefined;
+    await workerDb?.destroy().catch(() => undefined);
   };
   return {
     url,

@@ -27,6 +27,7 @@ export async function spawnPart(
       HOME: process.env.HOME ?? '',
       // Every worker process serves Prometheus metrics; give each its own port.
       METRICS_PORT: String(await freePort()),
+      WORKER_HEALTH_PORT: String(await freePort()),
       ...env,
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',

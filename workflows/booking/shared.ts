@@ -30,6 +30,13 @@ export interface BookingInput {
 
 /** The patch under which a booking workflow takes its hold from its input instead of an activity. */
 export const HOLD_DECIDED_BEFORE_START = 'hold-decided-before-start';
+/**
+ * A confirmation waits for its payment only until the hold expires (then the booking expires, and a
+ * capture that lands later is refunded), so a stuck payment can no longer keep the seats forever.
+ */
+export const PAYMENT_WAIT_BOUNDED = 'booking-payment-wait-bounded';
+/** An email that finally fails is recorded on the booking instead of failing its workflow. */
+export const EMAIL_FAILURE_KEPT = 'booking-email-failure-kept';
 
 export interface BookingPayment {
   id: string;
@@ -52,6 +59,8 @@ export interface BookingState {
   payment?: BookingPayment;
   paymentAttempts: number;
   error?: { type: string; message: string };
+  /** A confirmation or cancellation email that could not be sent (the booking itself stands). */
+  emailError?: { type: string; message: string };
 }
 
 export const bookingStateQuery = defineQuery<BookingState>('bookingState');

@@ -31,7 +31,9 @@ import {
   bookingStateQuery,
   cancelBookingUpdate,
   confirmBookingUpdate,
+  EMAIL_FAILURE_KEPT,
   HOLD_DECIDED_BEFORE_START,
+  PAYMENT_WAIT_BOUNDED,
   reserveUpdate,
 } from './shared';
 
@@ -40,8 +42,11 @@ const seats = proxyActivities<BookingActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
+// A send claims its message, sends within SMTP_SEND_TIMEOUT_MS and records it (activities/mail); it
+// heartbeats throughout, so a dead worker's send is retried within seconds.
 const mail = proxyActivities<BookingActivities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
@@ -70,6 +75,10 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     paymentAttempts: 0,
   };
   const payments = new Map<string, PaymentState>();
+  /** Payments a confirmation stopped waiting for when the hold expired: refunded if they capture later. */
+  const abandonedPayments = new Set<string>();
+  const paymentDecided = (paymentId: string) =>
+    ['CAPTURED', 'DECLINED', 'FAILED', 'VOIDED'].includes(payments.get(paymentId)?.status ?? '');
   const holdExpiresAt = input.hold
     ? Date.parse(input.hold.holdExpiresAt)
     : Date.now() + input.holdSeconds * 1000;
@@ -175,9 +184,17 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
           // The payment outlives the booking's workflow: it keeps taking refunds through the API.
           parentClosePolicy: ParentClosePolicy.ABANDON,
         });
-        await condition(() =>
-          ['CAPTURED', 'DECLINED', 'FAILED', 'VOIDED'].includes(payments.get(paymentId)?.status ?? ''),
-        );
+        if (patched(PAYMENT_WAIT_BOUNDED)) {
+          if (!(await condition(() => paymentDecided(paymentId), untilTime(holdExpiresAt)))) {
+            // The hold lapsed first: let go, so the booking expires; a late capture is refunded below.
+            abandonedPayments.add(paymentId);
+            throw ApplicationFailure.create({
+              type: 'PaymentTimeout',
+              message: 'the payment was not decided before the hold expired; the booking expires',
+              details: [state],
+            });
+          }
+        } else await condition(() => paymentDecided(paymentId));
         const payment = payments.get(paymentId) as PaymentState;
         state.payment = summary(payment);
         if (payment.status !== 'CAPTURED') {
@@ -292,13 +309,40 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
   });
 
   // 3. A confirmed booking stays cancellable (with a refund) until the show starts.
+  const sendEmail = async (kind: 'confirmed' | 'cancelled') => {
+    try {
+      await mail.sendBookingEmail({ bookingId: state.id, kind });
+    } catch (err) {
+      if (!patched(EMAIL_FAILURE_KEPT)) throw err;
+      // The booking stands (and stays cancellable); the failed email is recorded, not the booking failed.
+      state.emailError = failureReason(err);
+      log.warn('Booking email could not be sent', { bookingId: state.id, kind, ...state.emailError });
+    }
+  };
   if (state.status === 'CONFIRMED') {
-    await mail.sendBookingEmail({ bookingId: state.id, kind: 'confirmed' });
+    await sendEmail('confirmed');
     await condition(() => state.status !== 'CONFIRMED', untilTime(Date.parse(state.showStartsAt ?? '')));
   }
-  if (state.status === 'CANCELLED') await mail.sendBookingEmail({ bookingId: state.id, kind: 'cancelled' });
+  if (state.status === 'CANCELLED') await sendEmail('cancelled');
+
+  // 4. A payment the booking stopped waiting for may still capture: give that money back.
+  for (const paymentId of abandonedPayments) {
+    await condition(() => paymentDecided(paymentId), LATE_PAYMENT_WAIT);
+    if (payments.get(paymentId)?.status === 'CAPTURED') {
+      log.warn('A payment captured after its booking expired; refunding it', {
+        bookingId: state.id,
+        paymentId,
+      });
+      await refund(paymentId, 'booking-expired').catch((err) =>
+        log.error('Refund of a late payment failed', { paymentId, ...failureReason(err) }),
+      );
+    }
+  }
   return finish(state);
 }
+
+/** How long an expired booking waits on a payment it stopped waiting for, to refund a late capture. */
+const LATE_PAYMENT_WAIT = '1 day';
 
 /** Milliseconds from workflow time to `at`; at least 1, as a timer needs a positive duration. */
 const untilTime = (at: number) => Math.max(1, at - Date.now());
