@@ -20,10 +20,33 @@ import { reconcile } from './reconcile';
 import { failedRows, latencyByFault, loadAverage, writeReport } from './report';
 import { planWorkload, runWorkload } from './workload';
 
+// Besides the workflows spread over the run, a burst posted at once (at 30 % of the run), and a mail
+// server slow to answer for the whole run: guarantees must hold when pools and slots run out, too.
 const MODES = {
-  long: { workflows: 320, duration: 420, workers: 3, kills: 5, mysqlCut: 25, window: 15, hold: 30 },
-  short: { workflows: 60, duration: 80, workers: 2, kills: 2, mysqlCut: 8, window: 5, hold: 20 },
+  long: {
+    workflows: 320,
+    duration: 420,
+    workers: 3,
+    kills: 5,
+    mysqlCut: 25,
+    window: 15,
+    hold: 30,
+    burstLeads: 200,
+    burstBookings: 100,
+  },
+  short: {
+    workflows: 60,
+    duration: 80,
+    workers: 2,
+    kills: 2,
+    mysqlCut: 8,
+    window: 5,
+    hold: 20,
+    burstLeads: 40,
+    burstBookings: 10,
+  },
 };
+const SMTP_REPLY_MS = 300;
 const SETTLE_MS = 120_000;
 
 const log = (line: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -39,15 +62,18 @@ function options() {
       workers: { type: 'string' },
       kills: { type: 'string' },
       'mysql-cut': { type: 'string' },
+      'burst-leads': { type: 'string' },
+      'burst-bookings': { type: 'string' },
+      'smtp-delay': { type: 'string' },
       faults: { type: 'string', default: FAULT_KINDS.join(',') },
       database: { type: 'string', default: process.env.CHAOS_MYSQL_DATABASE ?? 'troupe_chaos' },
     },
   });
   const mode = MODES[values.short ? 'short' : 'long'];
-  const int = (name: string, value: string | undefined, fallback: number) => {
+  const int = (name: string, value: string | undefined, fallback: number, min = 1) => {
     if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value) || Number(value) < 1)
-      throw new Error(`--${name} must be a positive whole number, got "${value}"`);
+    if (!/^\d+$/.test(value) || Number(value) < min)
+      throw new Error(`--${name} must be a whole number of at least ${min}, got "${value}"`);
     return Number(value);
   };
   const faults = (values.faults ?? '').split(',').filter(Boolean);
@@ -65,6 +91,9 @@ function options() {
     faults: faults as FaultKind[],
     database: values.database as string,
     mysqlCutMs: int('mysql-cut', values['mysql-cut'], mode.mysqlCut) * 1000,
+    burstLeads: int('burst-leads', values['burst-leads'], mode.burstLeads, 0),
+    burstBookings: int('burst-bookings', values['burst-bookings'], mode.burstBookings, 0),
+    smtpDelayMs: int('smtp-delay', values['smtp-delay'], SMTP_REPLY_MS, 0),
     windowMs: mode.window * 1000,
     holdSeconds: mode.hold,
   };
@@ -74,7 +103,7 @@ async function main(): Promise<number> {
   const o = options();
   const startedAt = Date.now();
   const load = loadAverage();
-  const command = `npm run chaos -- ${o.short ? '--short ' : ''}--seed ${o.seed} --workflows ${o.workflows} --duration ${o.durationMs / 1000} --workers ${o.workers} --kills ${o.kills} --mysql-cut ${o.mysqlCutMs / 1000} --faults ${o.faults.join(',')}`;
+  const command = `npm run chaos -- ${o.short ? '--short ' : ''}--seed ${o.seed} --workflows ${o.workflows} --duration ${o.durationMs / 1000} --workers ${o.workers} --kills ${o.kills} --mysql-cut ${o.mysqlCutMs / 1000} --burst-leads ${o.burstLeads} --burst-bookings ${o.burstBookings} --smtp-delay ${o.smtpDelayMs} --faults ${o.faults.join(',')}`;
   log(
     `seed ${o.seed}: ${o.workflows} workflows over ${o.durationMs / 1000} s, ${o.workers} workers, faults ${o.faults.join(',')}`,
   );
@@ -118,6 +147,7 @@ async function main(): Promise<number> {
   try {
     log('starting Toxiproxy, Temporal, the gateway, workers and the API…');
     await stack.start();
+    stack.smtp.answerAfter(o.smtpDelayMs);
     log(
       `API ${stack.apiUrl}; Temporal ${stack.temporal.address}; toxiproxy ports ${JSON.stringify(stack.ports)}`,
     );
@@ -143,6 +173,7 @@ async function main(): Promise<number> {
           ? Number.POSITIVE_INFINITY
           : Math.max(faultsEndedAt, runStart + o.durationMs) + SETTLE_MS,
       shows,
+      burst: { at: Math.round(o.durationMs * 0.3), leads: o.burstLeads, bookings: o.burstBookings },
     };
     const plans = planWorkload(random, workloadOptions);
     const runStart = Date.now();

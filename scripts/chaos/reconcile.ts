@@ -42,7 +42,7 @@ export const MUST_BE_ZERO = [
   'lost',
   'stuck',
   'temporalMysqlDisagreeing',
-  'duplicateReportEmails',
+  'unexplainedDuplicateEmails',
   'completedLeadsWithoutReport',
   'refundsNotAsRequested',
   'duplicateCaptures',
@@ -61,7 +61,13 @@ export interface Reconciliation {
   stuck: number;
   temporalMysqlDisagreeing: number;
   reportEmails: number;
+  /** Copies beyond the first of a message (same Message-ID): the at-least-once window, if counted. */
   duplicateReportEmails: number;
+  /**
+   * Copies the delivery record does not account for: more copies of a message than attempts that
+   * claimed it (mail_deliveries.send_attempts). Must be 0: every resend is a counted takeover.
+   */
+  unexplainedDuplicateEmails: number;
   completedLeadsWithoutReport: number;
   refundsNotAsRequested: number;
   duplicateCaptures: number;
@@ -71,6 +77,8 @@ export interface Reconciliation {
   ledgerMysqlDisagreeing: number;
   /** Each problem found, named, so a failing run says which workflow to look at. */
   problems: string[];
+  /** What is within the promise but worth reading (a counted resend). */
+  notes: string[];
 }
 
 const SUCCESS: Record<Kind, string[]> = {
@@ -144,6 +152,7 @@ export async function reconcile(input: ReconcileInput): Promise<Reconciliation> 
     temporalMysqlDisagreeing: 0,
     reportEmails: 0,
     duplicateReportEmails: 0,
+    unexplainedDuplicateEmails: 0,
     completedLeadsWithoutReport: 0,
     refundsNotAsRequested: 0,
     duplicateCaptures: 0,
@@ -152,6 +161,7 @@ export async function reconcile(input: ReconcileInput): Promise<Reconciliation> 
     seatsHeldByFinishedBookings: 0,
     ledgerMysqlDisagreeing: 0,
     problems: [],
+    notes: [],
   };
   const problem = (counter: keyof Reconciliation, text: string) => {
     (result[counter] as number)++;
@@ -218,10 +228,21 @@ export async function reconcile(input: ReconcileInput): Promise<Reconciliation> 
     if (!id) continue;
     seen.set(id, (seen.get(id) ?? 0) + 1);
   }
+  const attempts = new Map(
+    (await db.selectFrom('mail_deliveries').select(['message_id', 'send_attempts']).execute()).map((r) => [
+      r.message_id,
+      r.send_attempts,
+    ]),
+  );
   for (const [id, count] of seen) {
-    if (count > 1) {
-      result.duplicateReportEmails += count - 1;
-      result.problems.push(`duplicateReportEmails: ${id} received ${count} times`);
+    if (count <= 1) continue;
+    result.duplicateReportEmails += count - 1;
+    const claimed = attempts.get(id) ?? 0;
+    if (count > claimed) {
+      problem('unexplainedDuplicateEmails', `${id} received ${count} times, claimed by ${claimed} attempts`);
+      result.unexplainedDuplicateEmails += count - claimed - 1;
+    } else {
+      result.notes.push(`resent (same Message-ID, a counted takeover): ${id} received ${count} times`);
     }
   }
 

@@ -29,9 +29,11 @@ export function latencyByFault(records: Started[], faults: AppliedFault[]): Late
         record.postAt >= f.startedAt &&
         record.postAt <= f.endedAt + (f.kind === 'kill' || f.kind === 'temporal' ? 15_000 : 0),
     );
-    const key = during
-      ? `${during.kind}${['kill', 'temporal'].includes(during.kind) ? '' : ` ${during.target}`}`
-      : 'no fault';
+    const key = record.burst
+      ? 'burst (at once)'
+      : during
+        ? `${during.kind}${['kill', 'temporal'].includes(during.kind) ? '' : ` ${during.target}`}`
+        : 'no fault';
     groups.set(key, [...(groups.get(key) ?? []), record.finalAt - record.postAt]);
   }
   return [...groups.entries()]
@@ -79,7 +81,8 @@ export function writeReport(report: Report, dir: string, print: (line: string) =
     ['stuck (not finished 2 min after faults stop)', r.stuck, true],
     ['Temporal and MySQL disagreeing', r.temporalMysqlDisagreeing, true],
     ['report emails received', r.reportEmails, false],
-    ['duplicate report emails (by Message-ID)', r.duplicateReportEmails, true],
+    ['report emails resent, same Message-ID (the at-least-once window)', r.duplicateReportEmails, false],
+    ['report emails resent without a counted takeover', r.unexplainedDuplicateEmails, true],
     ['completed leads without their report email', r.completedLeadsWithoutReport, true],
     ['refunds applied ≠ refunds asked for', r.refundsNotAsRequested, true],
     ['duplicate captures', r.duplicateCaptures, true],
@@ -114,6 +117,7 @@ export function writeReport(report: Report, dir: string, print: (line: string) =
     );
   }
   for (const line of r.problems.slice(0, 30)) print(`  ! ${line}`);
+  for (const line of r.notes.slice(0, 10)) print(`  · ${line}`);
   const surprises = report.workflows.filter((w) => w.clientError);
   print(`\nClient-side surprises (answers a client did not expect, or gave up): ${surprises.length}`);
   for (const w of surprises.slice(0, 20)) print(`  ? #${w.n} ${w.scenario} ${w.id ?? ''}: ${w.clientError}`);

@@ -35,6 +35,8 @@ export interface Started {
   expectedRefunded?: number;
   /** Requests retried after a 5xx, a 429 or a dropped connection. */
   retries: number;
+  /** Posted with the burst (all at one moment), not spread over the run. */
+  burst?: boolean;
   /** Why the client gave up, if it did. */
   clientError?: string;
 }
@@ -48,6 +50,8 @@ export interface WorkloadOptions {
   /** Clients stop retrying and polling at this time (ms since epoch). */
   deadline: () => number;
   shows: { id: number; seats: string[] }[];
+  /** Besides the spread: this many leads and confirmed bookings posted at one moment (`at` ms in). */
+  burst?: { at: number; leads: number; bookings: number };
 }
 
 const SETTLED: Record<Kind, string[]> = {
@@ -139,7 +143,7 @@ export function planWorkload(random: Random, options: WorkloadOptions) {
     }
     return 'lead' as Scenario;
   };
-  return Array.from({ length: options.workflows }, (_, n) => {
+  const spread = Array.from({ length: options.workflows }, (_, n) => {
     const show = random.pick(options.shows);
     // Seats from a small pool per show, so some bookings compete for the same seat.
     const first = random.int(0, Math.min(29, show.seats.length - 2));
@@ -152,8 +156,27 @@ export function planWorkload(random: Random, options: WorkloadOptions) {
       seats: seats as string[],
       amount: random.int(5, 200) * 100,
       key: `chaos-${options.seed}-${n}-${random.hex(8)}`,
+      burst: false,
     };
-  }).sort((a, b) => a.at - b.at);
+  });
+  // The burst: leads, and bookings on seats drawn from the whole house, all posted at the same moment.
+  const burst = options.burst;
+  const burstPlans = burst
+    ? Array.from({ length: burst.leads + burst.bookings }, (_, i) => {
+        const show = random.pick(options.shows);
+        return {
+          n: options.workflows + i,
+          scenario: (i < burst.leads ? 'lead' : 'booking-confirm') as Scenario,
+          at: burst.at,
+          showId: show.id,
+          seats: [show.seats[random.int(0, show.seats.length - 1)] as string],
+          amount: random.int(5, 200) * 100,
+          key: `chaos-${options.seed}-burst-${i}-${random.hex(8)}`,
+          burst: true,
+        };
+      })
+    : [];
+  return [...spread, ...burstPlans].sort((a, b) => a.at - b.at);
 }
 export type PlannedWorkflow = ReturnType<typeof planWorkload>[number];
 
@@ -265,6 +288,7 @@ export async function runWorkload(options: WorkloadOptions, plans: PlannedWorkfl
         postAt: Date.now(),
         acknowledged: false,
         retries: 0,
+        ...(plan.burst && { burst: true }),
       };
       records.push(record);
       await play(options, plan, record);
