@@ -13,6 +13,8 @@ export interface PoolStats {
   lastAcquiredAt: number;
   /** Callers that gave up waiting (PoolAcquireTimeout), since the pool was made. */
   timeouts: number;
+  /** When a caller last gave up waiting (ms since epoch; 0 if none has). */
+  lastTimeoutAt: number;
 }
 
 /** A caller waited longer than the acquire timeout for a pooled connection. */
@@ -37,6 +39,7 @@ export function boundPool(pool: MysqlPool, acquireTimeoutMs: number, size: numbe
   let nextWaiter = 0;
   let lastAcquiredAt = 0;
   let timeouts = 0;
+  let lastTimeoutAt = 0;
   // Kysely keys its connection objects by the raw connection, so the same object must be handed out:
   // its release is wrapped once, to know which connections are in use.
   const track = (connection: MysqlPoolConnection) => {
@@ -58,6 +61,7 @@ export function boundPool(pool: MysqlPool, acquireTimeoutMs: number, size: numbe
         settled = true;
         waiters.delete(waiter);
         timeouts++;
+        lastTimeoutAt = Date.now();
         callback(
           new PoolAcquireTimeout(
             `no MySQL connection free within ${acquireTimeoutMs} ms (pool of ${size}, all in use)`,
@@ -90,6 +94,7 @@ export function boundPool(pool: MysqlPool, acquireTimeoutMs: number, size: numbe
         oldestWaitMs: oldest === undefined ? 0 : Date.now() - oldest,
         lastAcquiredAt,
         timeouts,
+        lastTimeoutAt,
       };
     },
   };

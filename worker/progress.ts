@@ -88,9 +88,11 @@ export class ProgressMonitor {
     const now = this.now();
     const holding = new Map<string, { reason: string; progressAt: number }>();
     const pool = this.options.pool?.();
-    if (pool && pool.waiting > 0) {
+    // Callers want connections (one waits now, or one gave up since the last connection was handed
+    // out) and none is handed out. Callers that give up and retry later still count as wanting one.
+    if (pool && (pool.waiting > 0 || pool.lastTimeoutAt > pool.lastAcquiredAt)) {
       holding.set('pool', {
-        reason: `the MySQL pool is exhausted: ${pool.inUse} of ${pool.size} connections in use, ${pool.waiting} callers waiting, none handed out`,
+        reason: `the MySQL pool is exhausted: ${pool.inUse} of ${pool.size} connections in use, ${pool.waiting} callers waiting, ${pool.timeouts} gave up so far, none handed out`,
         progressAt: pool.lastAcquiredAt,
       });
     }

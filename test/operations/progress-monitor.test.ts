@@ -16,6 +16,7 @@ function world() {
     oldestWaitMs: 0,
     lastAcquiredAt: now,
     timeouts: 0,
+    lastTimeoutAt: 0,
   };
   const watched: Watched = {
     name: 'main',
@@ -60,6 +61,20 @@ describe('the worker progress monitor', () => {
     const health = w.monitor.check();
     expect(health.live).toBe(false);
     expect(health.reason).toMatch(/MySQL pool is exhausted: 2 of 2 connections in use, 8 callers waiting/);
+  });
+
+  it('counts callers that gave up waiting and retry later as wanting a connection', () => {
+    const w = world();
+    const acquiredAt = w.now();
+    // Nobody waits at the moment of most samples: each caller times out after 1 s and retries later.
+    for (let i = 0; i < 12; i++) {
+      Object.assign(w.pool, { inUse: 2, waiting: i % 3 === 0 ? 1 : 0, lastTimeoutAt: w.now(), timeouts: i });
+      w.advance(1_000);
+    }
+    expect(w.pool.lastAcquiredAt).toBe(acquiredAt);
+    const health = w.monitor.check();
+    expect(health.live).toBe(false);
+    expect(health.reason).toMatch(/MySQL pool is exhausted/);
   });
 
   it('is not live when every activity slot is taken and nothing finishes, and recovers when work finishes', () => {

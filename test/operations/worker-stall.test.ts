@@ -1,4 +1,5 @@
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
+import { prepareDatabase } from '../support/environment';
 import { eventually, http, newLead } from '../support/harness';
 import { npmStart, stopChildren } from '../support/npm-start';
 import { SmtpSink } from '../support/smtp-sink';
@@ -11,8 +12,11 @@ afterAll(stopChildren);
 // does). The worker must say so, the API's /readyz must say so, and npm start must restart it.
 describe('a worker that stops making progress', () => {
   let smtp: SmtpSink;
+  let mysqlUrl: string;
   beforeAll(async () => {
     smtp = await new SmtpSink().start();
+    // A database of its own: the table lock below would stall every other test file's reports.
+    mysqlUrl = await prepareDatabase(`${process.env.TEST_MYSQL_DATABASE ?? 'troupe_test'}_stall`);
   });
   afterAll(async () => {
     await smtp?.stop();
@@ -21,6 +25,7 @@ describe('a worker that stops making progress', () => {
   it('is reported not live and not ready, restarted by npm start with the reason, and its leads then complete', async () => {
     const started = await npmStart({
       ...standInEnv({ smtp }),
+      MYSQL_URL: mysqlUrl,
       MYSQL_POOL_SIZE: '2',
       MYSQL_ACQUIRE_TIMEOUT_MS: '1000',
       WORKER_STALL_SECONDS: '5',
@@ -43,7 +48,7 @@ describe('a worker that stops making progress', () => {
       ids.push(created.body.id);
     }
     await eventually(async () => expect(smtp.received.length).toBeGreaterThanOrEqual(1), 30_000, 100);
-    const locker = await createConnection({ uri: process.env.TEST_MYSQL_URL });
+    const locker = await createConnection({ uri: mysqlUrl });
     try {
       await locker.query('LOCK TABLES mail_deliveries WRITE');
       smtp.answerAfter(0);
