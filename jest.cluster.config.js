@@ -7,6 +7,7 @@ module.exports = {
   testEnvironment: base.testEnvironment,
   transform: base.transform,
   roots: ['<rootDir>/test/cluster'],
+  setupFilesAfterEnv: base.setupFilesAfterEnv,
   testMatch: ['**/*.test.ts'],
   testTimeout: 120_000,
   maxWorkers: 1,

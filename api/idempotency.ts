@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../db';
+import { requestHash } from '../db/request-hash';
 import { Problem, problemType } from './http/problem';
 
 export const idempotencyKeyHeader = z
@@ -8,23 +8,6 @@ export const idempotencyKeyHeader = z
   .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters')
   .describe("Makes a retried request return the first request's result instead of acting twice")
   .optional();
-
-/** A stable fingerprint of a request body: same fields, same hash, whatever the key order. */
-export function requestHash(value: unknown): string {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canonical)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.entries(v)
-              .sort(([a], [b]) => a.localeCompare(b))
-              .map(([k, x]) => [k, canonical(x)]),
-          )
-        : v;
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(value)))
-    .digest('hex');
-}
 
 /**
  * Records which resource an Idempotency-Key made, atomically (the primary key decides between

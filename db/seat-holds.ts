@@ -1,6 +1,24 @@
-import { type BookingInput, bookingWorkflowId, HOLD_TAKEOVER_GRACE_MS } from '../workflows/booking/shared';
 import type { Db } from '.';
 import { toJson } from '.';
+
+/**
+ * A hold whose time ran out is normally released by its workflow's timer at once. If that workflow is
+ * late (no worker running), another booking may take the seats over this long after expiry.
+ */
+export const HOLD_TAKEOVER_GRACE_MS = 60_000;
+
+/** A request to hold seats: the booking it makes, and the workflow that will own it. */
+export interface HoldRequest {
+  bookingId: string;
+  /** The booking workflow's id, stored on the row (the data layer does not make workflow ids). */
+  workflowId: string;
+  showId: number;
+  seatIds: string[];
+  customer: { name: string; email: string };
+  holdExpiresAt: string;
+  /** The booking row's status on success (see `holdSeats`). */
+  status: 'PENDING' | 'RESERVED';
+}
 
 /** What a decided hold carries into the booking workflow. */
 export interface HeldSeats {
@@ -34,13 +52,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * workflow exists (the outbox relay finishes what a dead API left), RESERVED for the older path where
  * the workflow's activity held the seats.
  */
-export async function holdSeats(
-  db: Db,
-  input: Omit<BookingInput, 'holdSeconds' | 'hold'> & {
-    holdExpiresAt: string;
-    status: 'PENDING' | 'RESERVED';
-  },
-): Promise<HoldOutcome> {
+export async function holdSeats(db: Db, input: HoldRequest): Promise<HoldOutcome> {
   const seatIds = [...new Set(input.seatIds)].sort();
   // The show and the requested seats of its screen in one round trip (every racer pays it).
   const rows = await db
@@ -77,7 +89,7 @@ export async function holdSeats(
   };
   const booking = {
     id: input.bookingId,
-    workflow_id: bookingWorkflowId(input.bookingId),
+    workflow_id: input.workflowId,
     show_id: input.showId,
     seat_ids: toJson(seatIds),
     customer_name: input.customer.name,

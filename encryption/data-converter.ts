@@ -1,7 +1,13 @@
 import type { DataConverter } from '@temporalio/common';
-import type { Config } from '../config';
 import { AesGcmPayloadCodec } from './codec';
 import { localPayloadKeys, type PayloadKey } from './keys';
+
+/** What encryption needs of the configuration (config/ builds it from PAYLOAD_ENCRYPTION*, DATA_DIR). */
+export interface EncryptionSettings {
+  encryption: { enabled: boolean; keys?: PayloadKey[] };
+  /** Where the local development key lives when no keys are configured. */
+  dataDir: string;
+}
 
 export interface PayloadKeySource {
   keys: PayloadKey[];
@@ -14,7 +20,7 @@ export interface PayloadKeySource {
  * production, which configuration already refuses) the local key in DATA_DIR, made on first use.
  * Undefined when PAYLOAD_ENCRYPTION=off.
  */
-export function payloadKeys(config: Pick<Config, 'encryption' | 'dataDir'>): PayloadKeySource | undefined {
+export function payloadKeys(config: EncryptionSettings): PayloadKeySource | undefined {
   const { enabled, keys } = config.encryption;
   if (!enabled) return undefined;
   if (keys) return { keys, from: 'PAYLOAD_ENCRYPTION_KEYS' };
@@ -22,7 +28,7 @@ export function payloadKeys(config: Pick<Config, 'encryption' | 'dataDir'>): Pay
   return { keys: local.keys, from: { file: local.file, created: local.created } };
 }
 
-export function payloadCodecs(config: Pick<Config, 'encryption' | 'dataDir'>) {
+export function payloadCodecs(config: EncryptionSettings) {
   const source = payloadKeys(config);
   return source ? [new AesGcmPayloadCodec(source.keys)] : [];
 }
@@ -32,14 +38,14 @@ export function payloadCodecs(config: Pick<Config, 'encryption' | 'dataDir'>) {
  * AES-256-GCM, failure messages and stack traces moved into (encrypted) payloads. The workflow sandbox
  * gets the same failure converter through the bundle (worker/workflow-bundle.ts).
  */
-export function troupeDataConverter(config: Pick<Config, 'encryption' | 'dataDir'>): DataConverter {
+export function troupeDataConverter(config: EncryptionSettings): DataConverter {
   return { payloadCodecs: payloadCodecs(config), failureConverterPath: FAILURE_CONVERTER_PATH };
 }
 
 export const FAILURE_CONVERTER_PATH = require.resolve('../workflows/failure-converter');
 
 /** Says at start-up where this process's payload keys come from (never the keys themselves). */
-export function describePayloadKeys(config: Pick<Config, 'encryption' | 'dataDir'>): {
+export function describePayloadKeys(config: EncryptionSettings): {
   level: 'info' | 'warn';
   message: string;
   ids: string[];

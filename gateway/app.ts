@@ -6,8 +6,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { requestHash } from '../api/idempotency';
 import { fromJson } from '../db';
+import { requestHash } from '../db/request-hash';
 import { authorize, capture, error, type Outcome, present, refund, voidAuthorization } from './ledger';
 import type { GatewayDatabase, GatewayDb } from './schema';
 

@@ -1,5 +1,4 @@
 import pino, { type Logger } from 'pino';
-import type { Config } from '../config';
 
 export type { Logger };
 
@@ -18,9 +17,14 @@ const REDACT = [
   '*.paymentMethod',
 ];
 
+/** What logging needs of the configuration (LOG_LEVEL, LOG_FORMAT). */
+export interface LogSettings {
+  log: { level: pino.LevelWithSilent; format: 'json' | 'pretty' };
+}
+
 /** The process logger; `destination` is for tests that read what would be logged. */
 export function createLogger(
-  config: Pick<Config, 'log'>,
+  config: LogSettings,
   name: string,
   destination?: pino.DestinationStream,
 ): Logger {

@@ -25,10 +25,13 @@ export function temporalLogger(logger: Logger): DefaultLogger {
 export function installTemporalRuntime(logger: Logger, metricsPort?: number): void {
   Runtime.install({
     logger: temporalLogger(logger),
-    ...(metricsPort && {
-      telemetryOptions: {
+    telemetryOptions: {
+      // The SDK core's own warnings (a failing workflow task, a poll error) go to pino as JSON too,
+      // instead of straight to the console in another format.
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(metricsPort && {
         metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}`, countersTotalSuffix: true } },
-      },
-    }),
+      }),
+    },
   });
 }

@@ -4,7 +4,6 @@ import { Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { RequestHandler } from 'express';
-import type { Config } from '../config';
 
 export interface Tracing {
   spanProcessor: SpanProcessor;
@@ -17,7 +16,12 @@ export interface Tracing {
  * otherwise. Registers the global tracer provider (and W3C propagation), so the API's request spans,
  * the Temporal client, workflow and activity interceptors all land in one trace.
  */
-export function setupTracing(config: Pick<Config, 'otel'>, serviceName: string): Tracing {
+/** What tracing needs of the configuration (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME). */
+export interface TracingSettings {
+  otel?: { endpoint: string; serviceName?: string };
+}
+
+export function setupTracing(config: TracingSettings, serviceName: string): Tracing {
   const resource = new Resource({ 'service.name': config.otel?.serviceName ?? serviceName });
   if (!config.otel) {
     return { spanProcessor: new NoopSpanProcessor(), resource, shutdown: async () => {} };

@@ -4,8 +4,10 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { loadConfig } from '../config';
 import { troupeDataConverter } from '../encryption/data-converter';
+import { replaySinks } from '../worker/workflow-bundle';
 import { TEST_PAYLOAD_KEYS, TEST_ROTATED_KEY } from './support/encryption';
 import { HISTORY_DIR } from './support/histories';
+import { withSdkQuiet } from './support/sdk-logs';
 
 // Histories of real runs, saved by `npm run histories:record`, encrypted with the committed test-only
 // key. Older generations stay: before-status-patches/ was recorded before the lead status writes and
@@ -61,7 +63,7 @@ describe('replaying saved histories on the current workflow code', () => {
 
   it.each(fixtures)('%s replays without non-determinism', async (file) => {
     await Worker.runReplayHistory(
-      { workflowBundle, dataConverter: converter(TEST_PAYLOAD_KEYS) },
+      { workflowBundle, dataConverter: converter(TEST_PAYLOAD_KEYS), sinks: replaySinks() },
       load(file),
       file,
     );
@@ -69,7 +71,11 @@ describe('replaying saved histories on the current workflow code', () => {
 
   it('after a key rotation (new key first, old key kept), the old histories still replay', async () => {
     await Worker.runReplayHistory(
-      { workflowBundle, dataConverter: converter(`${TEST_ROTATED_KEY},${TEST_PAYLOAD_KEYS}`) },
+      {
+        workflowBundle,
+        dataConverter: converter(`${TEST_ROTATED_KEY},${TEST_PAYLOAD_KEYS}`),
+        sinks: replaySinks(),
+      },
       load('lead-completed.json'),
       'lead-completed',
     );
@@ -77,10 +83,12 @@ describe('replaying saved histories on the current workflow code', () => {
 
   it('without the key they were written with, they do not', async () => {
     await expect(
-      Worker.runReplayHistory(
-        { workflowBundle, dataConverter: converter(TEST_ROTATED_KEY) },
-        load('lead-completed.json'),
-        'lead-completed',
+      withSdkQuiet(() =>
+        Worker.runReplayHistory(
+          { workflowBundle, dataConverter: converter(TEST_ROTATED_KEY), sinks: replaySinks() },
+          load('lead-completed.json'),
+          'lead-completed',
+        ),
       ),
     ).rejects.toThrow();
   });
@@ -91,10 +99,12 @@ describe('replaying saved histories on the current workflow code', () => {
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     });
     await expect(
-      Worker.runReplayHistory(
-        { workflowBundle: broken, dataConverter: converter(TEST_PAYLOAD_KEYS) },
-        load('lead-completed.json'),
-        'lead-completed',
+      withSdkQuiet(() =>
+        Worker.runReplayHistory(
+          { workflowBundle: broken, dataConverter: converter(TEST_PAYLOAD_KEYS), sinks: replaySinks() },
+          load('lead-completed.json'),
+          'lead-completed',
+        ),
       ),
     ).rejects.toBeInstanceOf(DeterminismViolationError);
   });

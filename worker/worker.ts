@@ -39,7 +39,6 @@ export const DEFAULT_SIZING: WorkerSizing = {
   activitySlots: 50,
   localActivitySlots: 50,
   workflowTaskSlots: 20,
-  maxCachedWorkflows: 300,
 };
 
 /** The LLM worker runs Groq calls only; its pace is the rate cap, so a few slots are plenty. */
@@ -111,7 +110,7 @@ export async function createWorkers(options: TroupeWorkerOptions): Promise<Worke
       maxConcurrentActivityTaskExecutions: sizing.activitySlots,
       maxConcurrentLocalActivityExecutions: sizing.localActivitySlots,
       maxConcurrentWorkflowTaskExecutions: sizing.workflowTaskSlots,
-      maxCachedWorkflows: sizing.maxCachedWorkflows,
+      ...(sizing.maxCachedWorkflows !== undefined && { maxCachedWorkflows: sizing.maxCachedWorkflows }),
       // Workflow spans leave the sandbox through this sink.
       sinks: { exporter: makeWorkflowExporter(options.tracing.spanProcessor, options.tracing.resource) },
     });

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Resource } from '@opentelemetry/resources';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../encryption/data-converter';
 import type { Logger } from '../observability/logger';
@@ -15,6 +18,14 @@ export function bundleOptions() {
     // Failure messages into encoded (so encrypted) attributes, inside the sandbox as outside it.
     failureConverterPath: FAILURE_CONVERTER_PATH,
   };
+}
+
+/**
+ * The sinks a replay of the bundle needs: its tracing interceptor exports spans through `exporter`
+ * (worker/worker.ts wires the real one); a replay's spans are not news, so they go nowhere.
+ */
+export function replaySinks(): NonNullable<WorkerOptions['sinks']> {
+  return { exporter: makeWorkflowExporter(new NoopSpanProcessor(), new Resource({})) };
 }
 
 /**

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../../db';
 import { fromJson } from '../../db';
 import { holdSeats } from '../../db/seat-holds';
-import type { BookingInput } from '../../workflows/booking/shared';
+import { type BookingInput, bookingWorkflowId } from '../../workflows/booking/shared';
 
 export type HoldSeatsResult =
   | { outcome: 'held'; amount: number; currency: string; showStartsAt: string }
@@ -19,7 +19,16 @@ export function createSeatActivities(db: Db) {
      * finds its hold already committed.
      */
     async holdSeats(input: BookingInput & { holdExpiresAt: string }): Promise<HoldSeatsResult> {
-      const hold = await holdSeats(db, { ...input, status: 'RESERVED' });
+      const { bookingId, showId, seatIds, customer, holdExpiresAt } = input;
+      const hold = await holdSeats(db, {
+        bookingId,
+        workflowId: bookingWorkflowId(bookingId),
+        showId,
+        seatIds,
+        customer,
+        holdExpiresAt,
+        status: 'RESERVED',
+      });
       if (hold.outcome === 'held') {
         const { amount, currency, showStartsAt } = hold;
         return { outcome: 'held', amount, currency, showStartsAt };

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { startBookingWorkflow } from '../../clients/bookings';
 import { type HoldOutcome, holdSeats, markReserved, releasePendingHold } from '../../db/seat-holds';
-import { cancelBookingUpdate, confirmBookingUpdate } from '../../workflows/booking/shared';
+import { bookingWorkflowId, cancelBookingUpdate, confirmBookingUpdate } from '../../workflows/booking/shared';
 import { bookingTaskQueue } from '../../workflows/task-queues';
 import type { ApiDeps } from '../deps';
 import { notFound, Problem, problemSchema, problemType } from '../http/problem';
@@ -126,6 +126,7 @@ export function bookingRoutes({ db, temporal, config }: ApiDeps) {
         // The race is decided in MySQL, before any workflow exists: a loser costs one transaction.
         const hold = await holdSeats(db, {
           bookingId: id,
+          workflowId: bookingWorkflowId(id),
           ...body,
           holdExpiresAt: new Date(Date.now() + config.bookings.holdSeconds * 1000).toISOString(),
           status: 'PENDING',

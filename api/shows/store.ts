@@ -1,7 +1,7 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../../db';
 import type { Database } from '../../db/schema';
-import { HOLD_TAKEOVER_GRACE_MS } from '../../workflows/booking/shared';
+import { HOLD_TAKEOVER_GRACE_MS } from '../../db/seat-holds';
 import { decodeCursor, toPage } from '../http/cursor';
 import type { ShowView } from './schemas';
 

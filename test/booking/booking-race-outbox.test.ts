@@ -47,6 +47,7 @@ describe('the seat race is decided in MySQL; the outbox relay finishes what a de
     const bookingId = `bk_${randomBytes(12).toString('hex')}`;
     const hold = await holdSeats(troupe.db, {
       bookingId,
+      workflowId: bookingWorkflowId(bookingId),
       showId,
       seatIds,
       customer,

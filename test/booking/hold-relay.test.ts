@@ -5,6 +5,7 @@ import { loadConfig } from '../../config';
 import { createDb, type Db } from '../../db';
 import { holdSeats, releasePendingHold } from '../../db/seat-holds';
 import { startHoldRelay } from '../../worker/hold-relay';
+import { bookingWorkflowId } from '../../workflows/booking/shared';
 import { prepareDatabase } from '../support/environment';
 import { silentLogger, testEnv } from '../support/harness';
 import { createShow } from '../support/inventory';
@@ -42,6 +43,7 @@ describe('the seat hold relay while Temporal hangs', () => {
     const bookingId = `bk_${Date.now().toString(16).padStart(24, '0').slice(-24)}`;
     await holdSeats(db, {
       bookingId,
+      workflowId: bookingWorkflowId(bookingId),
       showId,
       seatIds: ['E1'],
       customer: { name: 'Relay', email: 'relay@troupe.test' },

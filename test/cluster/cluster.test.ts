@@ -1,5 +1,5 @@
 // Troupe against a real self-hosted Temporal cluster (`npm run test:cluster`, not part of `npm test`):
-// the server built from Go on PostgreSQL (scripts/cluster), its frontend, history, matching and worker
+// the server built from Go on PostgreSQL (tools/cluster), its frontend, history, matching and worker
 // services as separate processes, two API processes and three workers. With TEMPORAL_ADDRESS set the
 // cluster there is used instead, and the tests that kill Temporal services are skipped.
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { loadConfig } from '../../config';
 import { createDb } from '../../db';
 import type { Database } from '../../db/schema';
 import type { GatewayDatabase } from '../../gateway/schema';
-import { reconcile, type StartedWorkflow } from '../../scripts/chaos/reconcile';
+import { reconcile, type StartedWorkflow } from '../../tools/chaos/reconcile';
 import {
   type ClusterState,
   clusterDownAndWait,
@@ -20,7 +20,7 @@ import {
   killService,
   restartService,
   type Service,
-} from '../../scripts/cluster/cluster';
+} from '../../tools/cluster/cluster';
 import { prepareDatabase } from '../support/environment';
 import { eventually, http, newLead } from '../support/harness';
 import { createShow } from '../support/inventory';
@@ -131,12 +131,16 @@ describe('Troupe on a self-hosted Temporal cluster (PostgreSQL, one process per 
   }, 120_000);
 
   it('histories fetched from the cluster replay against the current workflow code (npm run replay)', () => {
-    const replay = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', '--limit', '20'], {
-      cwd: path.resolve(__dirname, '../..'),
-      env: { ...process.env, ...troupe.env, LOG_LEVEL: 'warn' },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const replay = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'tools/replay/replay.ts', '--limit', '20'],
+      {
+        cwd: path.resolve(__dirname, '../..'),
+        env: { ...process.env, ...troupe.env, LOG_LEVEL: 'warn' },
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     expect({ status: replay.status, out: replay.stdout + replay.stderr }).toMatchObject({ status: 0 });
   }, 150_000);
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../../clients/temporal';
-import { cliType } from '../../scripts/dev-server';
+import { cliType } from '../../tools/local/dev-server';
 
 const script = readFileSync(path.resolve(__dirname, '../../deploy/temporal/setup.sh'), 'utf8');
 

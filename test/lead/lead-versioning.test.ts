@@ -5,8 +5,10 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import webpack from 'webpack';
 import { loadConfig } from '../../config';
 import { troupeDataConverter } from '../../encryption/data-converter';
+import { replaySinks } from '../../worker/workflow-bundle';
 import { TEST_PAYLOAD_KEYS } from '../support/encryption';
 import { HISTORY_DIR } from '../support/histories';
+import { withSdkQuiet } from '../support/sdk-logs';
 
 // The worked versioning example: lead status writes moved from scheduled to local activities. The
 // change alters the workflow's commands, so it ships behind patched() (workflows/lead/versions.ts).
@@ -22,7 +24,11 @@ describe('changing the lead workflow: with patched() old histories replay, witho
       workflowsPath: require.resolve('../../workflows/lead/workflow'),
       logger: quiet,
     });
-    await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, history, 'lead-completed');
+    await Worker.runReplayHistory(
+      { workflowBundle: bundle, dataConverter, sinks: replaySinks() },
+      history,
+      'lead-completed',
+    );
   }, 60_000);
 
   it('the same change without patched() fails that replay with a DeterminismViolation', async () => {
@@ -41,7 +47,13 @@ describe('changing the lead workflow: with patched() old histories replay, witho
       }),
     });
     await expect(
-      Worker.runReplayHistory({ workflowBundle: unpatched, dataConverter }, history, 'lead-completed'),
+      withSdkQuiet(() =>
+        Worker.runReplayHistory(
+          { workflowBundle: unpatched, dataConverter, sinks: replaySinks() },
+          history,
+          'lead-completed',
+        ),
+      ),
     ).rejects.toBeInstanceOf(DeterminismViolationError);
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { createDb } from '../../db';
 import type { Database } from '../../db/schema';
 import type { GatewayDatabase } from '../../gateway/schema';
-import { reconcile } from '../../scripts/chaos/reconcile';
+import { reconcile } from '../../tools/chaos/reconcile';
 import { SandboxGateway } from '../support/gateway';
 import { http, startTroupe, type Troupe } from '../support/harness';
 import { createShow } from '../support/inventory';

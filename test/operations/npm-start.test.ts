@@ -93,5 +93,5 @@ describe('npm start supervises its parts', () => {
     started.child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(started.output.join('\n')).toMatch(/Stopped\./);
-  }, 90_000);
+  }, 180_000);
 });

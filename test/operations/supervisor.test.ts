@@ -4,7 +4,7 @@ import {
   type PartSpec,
   type RestartPolicy,
   Supervisor,
-} from '../../scripts/supervisor';
+} from '../../tools/local/supervisor';
 
 const policy: RestartPolicy = {
   initialDelayMs: 10,

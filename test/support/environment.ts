@@ -5,8 +5,8 @@ import { migrateToLatest } from '../../db/migrate';
 import { seedDemoInventory } from '../../db/seed';
 import { migrateGateway } from '../../gateway/migrate';
 import type { GatewayDatabase } from '../../gateway/schema';
-import { type DevServer, startDevServer } from '../../scripts/dev-server';
-import { ensureTemporalCli } from '../../scripts/temporal-cli';
+import { type DevServer, startDevServer } from '../../tools/local/dev-server';
+import { ensureTemporalCli } from '../../tools/local/temporal-cli';
 import { workflowCode } from '../../worker/workflow-bundle';
 import { freePort } from './ports';
 

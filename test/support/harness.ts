@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Client, Connection } from '@temporalio/client';
-import { DefaultLogger, type LogEntry, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createApp } from '../../api/app';
 import { connectRedis } from '../../clients/redis';
@@ -15,30 +15,18 @@ import { activityDependencies } from '../../worker/dependencies';
 import { workerHealth } from '../../worker/health';
 import { createWorkers, llmRateCap, runWorkers } from '../../worker/worker';
 import { TEST_PAYLOAD_KEYS } from './encryption';
+import { appLogLevel, sdkLogs } from './sdk-logs';
 
-export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+/** Troupe's logger in tests: silent unless LOG_LEVEL asks (test/support/sdk-logs.ts). */
+export const silentLogger = pino({ level: appLogLevel });
 
-/** Every SDK, workflow and activity log entry of this test file's workers, for tests about logging. */
-export const sdkLogs: LogEntry[] = [];
-
-// The SDK's own logs (worker state changes) only when asked for; each test file gets its own runtime.
-try {
-  const print = new DefaultLogger(process.env.TEST_LOG_LEVEL ? 'INFO' : 'ERROR');
-  Runtime.install({
-    logger: new DefaultLogger('INFO', (entry) => {
-      sdkLogs.push(entry);
-      print.log(entry.level, entry.message, entry.meta);
-    }),
-  });
-} catch {
-  // Already installed in this process.
-}
+export { sdkLogs };
 
 /** Environment for a test process: the run's MySQL database and Temporal server, a private task queue. */
 export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string | undefined> = {
     NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_LEVEL: appLogLevel,
     MYSQL_URL: process.env.TEST_MYSQL_URL,
     MIGRATE_ON_START: 'false',
     TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { findTemporalCli } from '../../scripts/temporal-cli';
+import { findTemporalCli } from '../../tools/local/temporal-cli';
 
 export const HISTORY_DIR = path.resolve(__dirname, '../fixtures/histories');
 

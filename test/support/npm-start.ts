@@ -66,13 +66,14 @@ export async function stopChildren(): Promise<void> {
 
 /** `npm start` against the test run's Temporal server and MySQL, on free ports. */
 export async function npmStart(env: Record<string, string> = {}) {
-  const started = run('scripts/start.ts', {
+  const started = run('tools/local/start.ts', {
     ...testEnv({ LOG_LEVEL: 'info' }),
     LOG_FORMAT: 'json',
     WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE ?? '',
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'troupe-start-')),
     PORT: String(await freePort()),
     SANDBOX_GATEWAY_PORT: String(await freePort()),
+    METRICS_PORT: String(await freeRun(3)),
     WORKER_HEALTH_PORT: String(await freeRun(3)),
     ...env,
   });

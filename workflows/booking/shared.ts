@@ -73,9 +73,3 @@ export const bookingWorkflowId = (bookingId: string): string => `booking-${booki
 /** The n-th payment attempt of a booking: `bk_abc` → `pay_abc-1`. */
 export const bookingPaymentId = (bookingId: string, attempt: number): string =>
   `${bookingId.replace(/^bk_/, 'pay_')}-${attempt}`;
-
-/**
- * A hold whose time ran out is normally released by its workflow's timer at once. If that workflow is
- * late (no worker running), another booking may take the seats over this long after expiry.
- */
-export const HOLD_TAKEOVER_GRACE_MS = 60_000;

@@ -2,26 +2,17 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  getExternalWorkflowHandle,
   log,
   metricMeter,
-  ParentClosePolicy,
   patched,
   proxyActivities,
   setHandler,
-  startChild,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { BookingActivities } from '../../activities/booking';
 import { failureReason } from '../failures';
-import {
-  type PaymentState,
-  paymentChangedSignal,
-  paymentWorkflowId,
-  refundRequestedSignal,
-} from '../payment/shared';
-import { paymentWorkflow } from '../payment/workflow';
+import type { PaymentState } from '../payment/shared';
+import { bookingPayments, paymentSummary } from './payments';
 import {
   type BookingInput,
   type BookingState,
@@ -74,11 +65,9 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     seatIds: [...input.seatIds].sort(),
     paymentAttempts: 0,
   };
-  const payments = new Map<string, PaymentState>();
+  const payments = bookingPayments(state.id);
   /** Payments a confirmation stopped waiting for when the hold expired: refunded if they capture later. */
   const abandonedPayments = new Set<string>();
-  const paymentDecided = (paymentId: string) =>
-    ['CAPTURED', 'DECLINED', 'FAILED', 'VOIDED'].includes(payments.get(paymentId)?.status ?? '');
   const holdExpiresAt = input.hold
     ? Date.parse(input.hold.holdExpiresAt)
     : Date.now() + input.holdSeconds * 1000;
@@ -100,49 +89,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     if (status !== 'RESERVED') outcomes.add(1, { status });
     log.info('Booking status changed', { bookingId: state.id, status });
   };
-  const summary = (p: PaymentState) => ({
-    id: p.id,
-    status: p.status,
-    amount: p.capturedAmount || p.amount,
-    refundedAmount: p.refundedAmount,
-  });
-
-  /** Asks the payment for a refund (workflows signal; only clients send updates) and waits for its outcome. */
-  const refund = async (paymentId: string, refundId: string) => {
-    const known = payments.get(paymentId);
-    // Already refunded in full (say, through the payments API): nothing left to give back.
-    if (known?.status === 'REFUNDED') return known;
-    try {
-      await getExternalWorkflowHandle(paymentWorkflowId(paymentId)).signal(refundRequestedSignal, {
-        refundId,
-      });
-    } catch (err) {
-      // The payment's workflow has closed (its refund window is over): the refund cannot go through it.
-      throw ApplicationFailure.create({
-        type: 'RefundFailed',
-        message: `refund failed: ${failureReason(err).message}`,
-      });
-    }
-    await condition(
-      () =>
-        payments.get(paymentId)?.refunds.some((r) => r.id === refundId && r.status !== 'PENDING') ?? false,
-    );
-    const payment = payments.get(paymentId) as PaymentState;
-    const outcome = payment.refunds.find((r) => r.id === refundId);
-    if (outcome?.status === 'FAILED') {
-      throw ApplicationFailure.create({
-        type: 'RefundFailed',
-        message: `refund failed: ${outcome.error ?? 'unknown'}`,
-      });
-    }
-    return payment;
-  };
-
   setHandler(bookingStateQuery, () => state);
-  setHandler(paymentChangedSignal, (payment) => {
-    const known = payments.get(payment.id);
-    if (!known || known.version < payment.version) payments.set(payment.id, payment);
-  });
 
   setHandler(reserveUpdate, async () => {
     await condition(() => state.status !== 'PENDING');
@@ -168,24 +115,14 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
           });
         }
         const paymentId = bookingPaymentId(state.id, ++state.paymentAttempts);
-        await startChild(paymentWorkflow, {
-          workflowId: paymentWorkflowId(paymentId),
-          args: [
-            {
-              paymentId,
-              amount: state.amount ?? 0,
-              currency: state.currency ?? 'EUR',
-              paymentMethod,
-              reference: state.id,
-              capture: 'automatic',
-              notifyWorkflowId: workflowInfo().workflowId,
-            },
-          ],
-          // The payment outlives the booking's workflow: it keeps taking refunds through the API.
-          parentClosePolicy: ParentClosePolicy.ABANDON,
+        await payments.start({
+          paymentId,
+          amount: state.amount ?? 0,
+          currency: state.currency ?? 'EUR',
+          paymentMethod,
         });
         if (patched(PAYMENT_WAIT_BOUNDED)) {
-          if (!(await condition(() => paymentDecided(paymentId), untilTime(holdExpiresAt)))) {
+          if (!(await condition(() => payments.decided(paymentId), untilTime(holdExpiresAt)))) {
             // The hold lapsed first: let go, so the booking expires; a late capture is refunded below.
             abandonedPayments.add(paymentId);
             throw ApplicationFailure.create({
@@ -194,9 +131,9 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
               details: [state],
             });
           }
-        } else await condition(() => paymentDecided(paymentId));
+        } else await condition(() => payments.decided(paymentId));
         const payment = payments.get(paymentId) as PaymentState;
-        state.payment = summary(payment);
+        state.payment = paymentSummary(payment);
         if (payment.status !== 'CAPTURED') {
           // The booking stays RESERVED: another card may be tried before the hold expires.
           throw ApplicationFailure.create({
@@ -211,7 +148,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
           // Compensation: the seats were lost (the hold ran out and another booking took them).
           const error = { type: 'HoldLost', message: failureReason(err).message };
           log.warn('Seats lost after capture; refunding', { bookingId: state.id, ...error });
-          state.payment = summary(await refund(paymentId, 'hold-lost'));
+          state.payment = paymentSummary(await payments.refund(paymentId, 'hold-lost'));
           await seats.releaseSeats({ bookingId: state.id, status: 'FAILED', error });
           state.error = error;
           moveTo('FAILED');
@@ -240,7 +177,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
       exclusive(async () => {
         if (state.status === 'CANCELLED') return state;
         if (state.status === 'CONFIRMED' && state.payment) {
-          state.payment = summary(await refund(state.payment.id, 'booking-cancelled'));
+          state.payment = paymentSummary(await payments.refund(state.payment.id, 'booking-cancelled'));
         } else if (state.status !== 'RESERVED') {
           throw ApplicationFailure.create({
             type: 'InvalidState',
@@ -327,15 +264,15 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
 
   // 4. A payment the booking stopped waiting for may still capture: give that money back.
   for (const paymentId of abandonedPayments) {
-    await condition(() => paymentDecided(paymentId), LATE_PAYMENT_WAIT);
+    await condition(() => payments.decided(paymentId), LATE_PAYMENT_WAIT);
     if (payments.get(paymentId)?.status === 'CAPTURED') {
       log.warn('A payment captured after its booking expired; refunding it', {
         bookingId: state.id,
         paymentId,
       });
-      await refund(paymentId, 'booking-expired').catch((err) =>
-        log.error('Refund of a late payment failed', { paymentId, ...failureReason(err) }),
-      );
+      await payments
+        .refund(paymentId, 'booking-expired')
+        .catch((err) => log.error('Refund of a late payment failed', { paymentId, ...failureReason(err) }));
     }
   }
   return finish(state);

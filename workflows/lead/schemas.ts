@@ -2,7 +2,7 @@
 // (validating what Tavily and Groq return). The workflow imports their types only, so zod stays
 // out of the workflow bundle.
 import { z } from 'zod';
-import { RESEARCH_FACETS } from './shared';
+import { RESEARCH_FACETS } from './research-facets';
 
 export const researchResultSchema = z.object({
   title: z.string(),

@@ -54,8 +54,7 @@ export const leadStateQuery = defineQuery<LeadState>('leadState');
 /** One workflow per lead, ever: the id comes from the lead's business key. */
 export const leadWorkflowId = (leadId: string): string => `lead-${leadId}`;
 
-export const RESEARCH_FACETS = ['profile', 'website', 'news'] as const;
-export type ResearchFacet = (typeof RESEARCH_FACETS)[number];
+export { RESEARCH_FACETS, type ResearchFacet } from './research-facets';
 
 /**
  * Groq calls run on their own task queue, beside the main one, where workers cap them per second

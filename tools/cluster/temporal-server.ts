@@ -3,9 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ensureGoTool, type GoTool } from './go-tools';
+import { ensureGoTool, type GoTool } from '../local/go-tools';
 
-/** Matches the CLI's embedded dev server (scripts/temporal-cli.ts); its go.mod has no `replace`. */
+/** Matches the CLI's embedded dev server (tools/local/temporal-cli.ts); its go.mod has no `replace`. */
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 
 const installHint =

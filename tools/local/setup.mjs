@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-const root = path.resolve(import.meta.dirname, '..');
+const root = path.resolve(import.meta.dirname, '../..');
 const mode = process.argv[2] ?? 'start';
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
@@ -24,7 +24,7 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
 
 if (mode === 'test' || !process.env.TEMPORAL_ADDRESS) {
   try {
-    run(process.execPath, ['--import', 'tsx', 'scripts/temporal-cli.ts']);
+    run(process.execPath, ['--import', 'tsx', 'tools/local/temporal-cli.ts']);
   } catch {
     process.exit(1);
   }

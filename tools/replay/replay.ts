@@ -17,13 +17,13 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { downloadHistories, type History, type HistorySelection } from '../clients/history';
-import { connectClient } from '../clients/temporal';
-import { loadConfigOrExit } from '../config/entrypoint';
-import { troupeDataConverter } from '../encryption/data-converter';
-import { createLogger } from '../observability/logger';
-import { temporalLogger } from '../observability/temporal-runtime';
-import { bundleOptions, quietWebpack, workflowCode } from '../worker/workflow-bundle';
+import { downloadHistories, type History, type HistorySelection } from '../../clients/history';
+import { connectClient } from '../../clients/temporal';
+import { loadConfigOrExit } from '../../config/entrypoint';
+import { troupeDataConverter } from '../../encryption/data-converter';
+import { createLogger } from '../../observability/logger';
+import { temporalLogger } from '../../observability/temporal-runtime';
+import { bundleOptions, quietWebpack, replaySinks, workflowCode } from '../../worker/workflow-bundle';
 
 const USAGE = `Usage: npm run replay -- [--type T]... [--query Q] [--since WHEN] [--until WHEN] [--limit N] [--running]
                         [--workflows-path PATH]
@@ -161,7 +161,12 @@ async function main(): Promise<number> {
   let nondeterministic = 0;
   try {
     const results = Worker.runReplayHistories(
-      { workflowBundle, dataConverter: troupeDataConverter(config), replayName: 'troupe-replay' },
+      {
+        workflowBundle,
+        dataConverter: troupeDataConverter(config),
+        replayName: 'troupe-replay',
+        sinks: replaySinks(),
+      },
       collect(),
     );
     for await (const result of results) {

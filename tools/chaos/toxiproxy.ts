@@ -1,6 +1,6 @@
 // Finds Toxiproxy (Shopify's TCP fault proxy, used by `npm run chaos`), building it once if need be.
 // Order: TOXIPROXY_SERVER, `toxiproxy-server` on PATH, the cache, else `go install` into the cache.
-import { ensureGoTool, type GoTool } from './go-tools';
+import { ensureGoTool, type GoTool } from '../local/go-tools';
 
 /** Pinned: `@latest` resolves to the old v2.5.0 through the module proxy. */
 export const TOXIPROXY_VERSION = 'v2.12.0';

@@ -11,11 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { createDb } from '../db';
-import { prepareRunEnvironment } from '../test/support/environment';
-import { eventually, newLead } from '../test/support/harness';
-import { createShow } from '../test/support/inventory';
-import { startTroupeProcesses } from '../test/support/troupe-processes';
+import { createDb } from '../../db';
+import { prepareRunEnvironment } from '../../test/support/environment';
+import { eventually, newLead } from '../../test/support/harness';
+import { createShow } from '../../test/support/inventory';
+import { startTroupeProcesses } from '../../test/support/troupe-processes';
 
 const { values: args } = parseArgs({
   options: {

@@ -11,9 +11,9 @@ import { type Part, spawnPart, spawnWorker } from '../../test/support/processes'
 import { SmtpSink } from '../../test/support/smtp-sink';
 import type { StandIn } from '../../test/support/stand-in';
 import { TAVILY_KEY, tavilyStandIn } from '../../test/support/tavily';
-import { type DevServer, startDevServer } from '../dev-server';
-import { ensureTemporalCli } from '../temporal-cli';
-import { ensureToxiproxy } from '../toxiproxy';
+import { type DevServer, startDevServer } from '../local/dev-server';
+import { ensureTemporalCli } from '../local/temporal-cli';
+import { ensureToxiproxy } from './toxiproxy';
 
 export const PROXIED = ['mysql', 'smtp', 'gateway', 'groq', 'tavily'] as const;
 export type Proxied = (typeof PROXIED)[number];

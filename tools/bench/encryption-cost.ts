@@ -3,12 +3,12 @@
 // PAYLOAD_ENCRYPTION=on and one with off, measured alternately so drift hits both alike.
 // Options: BENCH_LEADS (per mode, default 20).
 
-import { prepareRunEnvironment } from '../test/support/environment';
-import { groqStandIn } from '../test/support/groq';
-import { eventually, http, newLead, startTroupe, type Troupe } from '../test/support/harness';
-import { SmtpSink } from '../test/support/smtp-sink';
-import { standInEnv } from '../test/support/stand-in-env';
-import { tavilyStandIn } from '../test/support/tavily';
+import { prepareRunEnvironment } from '../../test/support/environment';
+import { groqStandIn } from '../../test/support/groq';
+import { eventually, http, newLead, startTroupe, type Troupe } from '../../test/support/harness';
+import { SmtpSink } from '../../test/support/smtp-sink';
+import { standInEnv } from '../../test/support/stand-in-env';
+import { tavilyStandIn } from '../../test/support/tavily';
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

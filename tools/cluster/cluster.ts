@@ -1,5 +1,5 @@
 // A self-hosted Temporal cluster on this machine, set up the way operators do: the server and
-// temporal-sql-tool built from Go (scripts/temporal-server.ts), PostgreSQL for persistence and
+// temporal-sql-tool built from Go (tools/cluster/temporal-server.ts), PostgreSQL for persistence and
 // visibility, deploy/temporal/setup.sh for databases, schemas, namespace and search attributes, and the
 // frontend, history, matching and worker services as separate processes (or one with all of them).
 // Used by `npm run cluster` and `npm run test:cluster`.
@@ -8,8 +8,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { ensureTemporalCli } from '../temporal-cli';
-import { ensureTemporalServer, ensureTemporalSqlTool, temporalSchemaDir } from '../temporal-server';
+import { ensureTemporalCli } from '../local/temporal-cli';
+import { ensureTemporalServer, ensureTemporalSqlTool, temporalSchemaDir } from './temporal-server';
 
 export const SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
 export type Service = (typeof SERVICES)[number];

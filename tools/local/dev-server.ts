@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../clients/temporal';
+import { SEARCH_ATTRIBUTES } from '../../clients/temporal';
 
 export interface DevServer {
   address: string;

@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDb } from '../db';
-import { prepareRunEnvironment } from '../test/support/environment';
-import { newLead } from '../test/support/harness';
-import { startTroupeProcesses } from '../test/support/troupe-processes';
+import { createDb } from '../../db';
+import { prepareRunEnvironment } from '../../test/support/environment';
+import { newLead } from '../../test/support/harness';
+import { startTroupeProcesses } from '../../test/support/troupe-processes';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,14 +1,14 @@
 // `npm start`: the whole of Troupe on one machine. Starts the Temporal dev server (unless
 // TEMPORAL_ADDRESS names one), migrates MySQL, starts the gateway, WORKERS workers and the API as
 // child processes with prefixed logs, prints where everything is, restarts a part that crashes
-// (scripts/supervisor.ts), and stops it all in order on Ctrl-C / SIGTERM.
+// (tools/local/supervisor.ts), and stops it all in order on Ctrl-C / SIGTERM.
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { loadConfigOrExit } from '../config/entrypoint';
-import { openDatabase } from '../db/migrate';
-import { seedDemoInventory } from '../db/seed';
-import { describePayloadKeys } from '../encryption/data-converter';
+import { loadConfigOrExit } from '../../config/entrypoint';
+import { openDatabase } from '../../db/migrate';
+import { seedDemoInventory } from '../../db/seed';
+import { describePayloadKeys } from '../../encryption/data-converter';
 import { type DevServer, type DevServerOptions, startDevServer } from './dev-server';
 import { type PartSpec, type Running, Supervisor } from './supervisor';
 import { ensureTemporalCli } from './temporal-cli';
@@ -50,7 +50,7 @@ function nodePart(
     ...(healthUrl && { health: { url: healthUrl }, group: 'workers' }),
     async start(output): Promise<Running> {
       const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-        cwd: path.resolve(__dirname, '..'),
+        cwd: path.resolve(__dirname, '../..'),
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
         // Own process group: Ctrl-C reaches only this supervisor, which stops the parts in order.

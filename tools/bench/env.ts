@@ -23,8 +23,8 @@ import { tavilyStandIn } from '../../test/support/tavily';
 import { createPlainWorker, runWorkers } from '../../worker/worker';
 import { workflowCode } from '../../worker/workflow-bundle';
 import { llmTaskQueue } from '../../workflows/lead/shared';
-import { startDevServer } from '../dev-server';
-import { ensureTemporalCli } from '../temporal-cli';
+import { startDevServer } from '../local/dev-server';
+import { ensureTemporalCli } from '../local/temporal-cli';
 import { baselineActivities } from './baseline/activities';
 
 // Errors only: a race answers hundreds of 409s, each logged as a warning.

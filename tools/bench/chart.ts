@@ -1,4 +1,4 @@
-// `node --import tsx scripts/bench/chart.ts [data/bench/<run>.json]`: an SVG bar chart of a bench run's
+// `node --import tsx tools/bench/chart.ts [data/bench/<run>.json]`: an SVG bar chart of a bench run's
 // ratios to bare Temporal (1.0 = as fast as the engine), written beside the JSON. No dependencies.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -38,7 +38,7 @@ ${rows.join('\n')}
 }
 
 /** The bars of a bench run: every ratio it reports. */
-// biome-ignore lint/suspicious/noExplicitAny: the run's JSON, as written by scripts/bench/index.ts
+// biome-ignore lint/suspicious/noExplicitAny: the run's JSON, as written by tools/bench/index.ts
 export function barsOf(run: any): Bar[] {
   const bars: Bar[] = [
     { label: 'POST /leads vs start: p99', value: run.startPath?.leads.ratio.p99 },
