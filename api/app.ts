@@ -17,6 +17,7 @@ import { leadRoutes } from './leads/routes';
 import { openApiDocument } from './openapi';
 import { paymentRoutes } from './payments/routes';
 import { showRoutes } from './shows/routes';
+import { GATEWAY_WEBHOOK_PATH, webhookRoutes } from './webhooks/routes';
 
 export function apiRoutes(deps: ApiDeps): RouteSpec[] {
   return [
@@ -25,6 +26,7 @@ export function apiRoutes(deps: ApiDeps): RouteSpec[] {
     ...showRoutes(deps),
     ...bookingRoutes(deps),
     ...paymentRoutes(deps),
+    ...webhookRoutes(deps),
   ];
 }
 
@@ -70,10 +72,18 @@ export function createApp(deps: ApiDeps): express.Express {
 
   // The Web UI's remote codec (Temporal's protocol): its own CORS, credentials and body limit.
   app.use('/codec', codecRouter(config, logger));
+  // The gateway's webhooks are authenticated by their signature, not an API key, and not rate-limited
+  // (the gateway retries what is refused, so a limit would only add load).
+  const notForWebhooks =
+    (handler: express.RequestHandler): express.RequestHandler =>
+    (req, res, next) =>
+      req.method === 'POST' && req.path === GATEWAY_WEBHOOK_PATH.replace(/^\/api/, '')
+        ? next()
+        : handler(req, res, next);
   app.use(
     '/api',
-    apiKeyAuth(config.http.apiKeys, logger),
-    rateLimiter({ perMinute: config.http.rateLimitPerMinute, redis: deps.redis }),
+    notForWebhooks(apiKeyAuth(config.http.apiKeys, logger)),
+    notForWebhooks(rateLimiter({ perMinute: config.http.rateLimitPerMinute, redis: deps.redis })),
   );
   app.use(jsonBody());
   const router = express.Router();

@@ -2,14 +2,30 @@ import { z } from 'zod';
 import { describeBody, HttpError, readBody } from './http-error';
 import { retryAfterMs } from './retry-after';
 
-const authorizationSchema = z.object({
+export const GATEWAY_AUTHORIZATION_STATUSES = [
+  'pending',
+  'authorized',
+  'declined',
+  'expired',
+  'captured',
+  'voided',
+  'partially_refunded',
+  'refunded',
+] as const;
+
+export const authorizationSchema = z.object({
   id: z.string(),
-  status: z.enum(['authorized', 'declined', 'captured', 'voided', 'partially_refunded', 'refunded']),
+  status: z.enum(GATEWAY_AUTHORIZATION_STATUSES),
   amount: z.int(),
   currency: z.string(),
   captured: z.int(),
   refunded: z.int(),
   decline_code: z.string().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+  /** Grows with every change: the newer of two views of one authorization has the higher version. */
+  version: z.int().optional(),
+  /** For a pending (asynchronous) payment: when the request lapses if the customer does nothing. */
+  expires_at: z.string().optional(),
 });
 export type GatewayAuthorization = z.infer<typeof authorizationSchema>;
 
@@ -26,6 +42,8 @@ export type GatewayRefund = z.infer<typeof refundSchema>;
 
 export type AuthorizeResult =
   | { outcome: 'authorized'; authorization: GatewayAuthorization }
+  /** An asynchronous method: the customer approves in their app; a webhook (or a read) tells the outcome. */
+  | { outcome: 'pending'; authorization: GatewayAuthorization }
   | { outcome: 'declined'; authorization: GatewayAuthorization; code: string; message: string };
 
 /**
@@ -34,10 +52,21 @@ export type AuthorizeResult =
  */
 export interface PaymentGateway {
   authorize(
-    input: { amount: number; currency: string; paymentMethod: string; reference?: string },
+    input: {
+      amount: number;
+      currency: string;
+      paymentMethod: string;
+      reference?: string;
+      /** Kept by the gateway and sent back in its webhooks: Troupe's payment id goes here. */
+      metadata?: Record<string, string>;
+    },
     idempotencyKey: string,
     signal?: AbortSignal,
   ): Promise<AuthorizeResult>;
+  /** The authorization as the gateway has it now. */
+  get(authorizationId: string, signal?: AbortSignal): Promise<GatewayAuthorization>;
+  /** Authorizations made in [from, to), oldest first, page by page. */
+  list(range: { from: Date; to: Date }, signal?: AbortSignal): AsyncIterable<GatewayAuthorization>;
   capture(
     authorizationId: string,
     amount: number | undefined,
@@ -98,12 +127,15 @@ export class HttpPaymentGateway implements PaymentGateway {
         currency: input.currency,
         payment_method: input.paymentMethod,
         reference: input.reference,
+        ...(input.metadata && { metadata: input.metadata }),
       },
       key,
       signal,
     );
-    if (answer.status === 201)
-      return { outcome: 'authorized', authorization: authorizationSchema.parse(answer.body) };
+    if (answer.status === 201) {
+      const authorization = authorizationSchema.parse(answer.body);
+      return { outcome: authorization.status === 'pending' ? 'pending' : 'authorized', authorization };
+    }
     if (answer.status === 402) {
       const { error } = declineSchema.parse(answer.body);
       return {
@@ -114,6 +146,41 @@ export class HttpPaymentGateway implements PaymentGateway {
       };
     }
     return this.fail(answer);
+  }
+
+  private async read(path: string, signal?: AbortSignal) {
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const response = await fetch(new URL(path, this.options.baseUrl), {
+      headers: { authorization: `Bearer ${this.options.apiKey}` },
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+    const answer = {
+      status: response.status,
+      body: await readBody(response),
+      retryAfterMs: retryAfterMs(response.headers),
+    };
+    return answer.status === 200 ? answer.body : this.fail(answer);
+  }
+
+  async get(id: string, signal?: AbortSignal) {
+    return authorizationSchema.parse(await this.read(`/v1/authorizations/${encodeURIComponent(id)}`, signal));
+  }
+
+  async *list(range: { from: Date; to: Date }, signal?: AbortSignal) {
+    const page = z.object({ data: z.array(authorizationSchema), has_more: z.boolean() });
+    let after: string | undefined;
+    for (;;) {
+      const query = new URLSearchParams({
+        created_gte: range.from.toISOString(),
+        created_lt: range.to.toISOString(),
+        limit: '100',
+        ...(after && { starting_after: after }),
+      });
+      const { data, has_more } = page.parse(await this.read(`/v1/authorizations?${query}`, signal));
+      yield* data;
+      if (!has_more || data.length === 0) return;
+      after = data.at(-1)?.id;
+    }
   }
 
   async capture(id: string, amount: number | undefined, key: string, signal?: AbortSignal) {

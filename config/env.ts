@@ -28,6 +28,25 @@ const mailbox = z
   .regex(/^(?:[^<>]*<\s*[^\s@<>]+@[^\s@<>]+\s*>|[^\s@<>]+@[^\s@<>]+)$/, 'must be an email address');
 const positiveInt = z.coerce.number().int().positive();
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+/** A comma-separated list, each item trimmed, empty items dropped. */
+const list = <T extends z.ZodType<string, string>>(item: T) =>
+  z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item).min(1));
+/** A webhook signing secret: long enough to be a secret. */
+const secret = z.string().min(16, 'each secret must be 16+ characters');
+
+/**
+ * The signing secret the sandbox gateway and Troupe share in development (never in production, where
+ * GATEWAY_WEBHOOK_SECRET must be set to the one your gateway shows you).
+ */
+export const SANDBOX_WEBHOOK_SECRET = 'whsec_troupe_sandbox_development_only';
 
 export const envSchema = z
   .object({
@@ -74,6 +93,12 @@ export const envSchema = z
     PAYMENT_GATEWAY_API_KEY: withDefault(z.string().min(1), 'sk_test_troupe_sandbox'),
     PAYMENT_GATEWAY_TIMEOUT_MS: withDefault(positiveInt, 10_000),
     SANDBOX_GATEWAY_PORT: withDefault(port, 4010),
+    GATEWAY_WEBHOOK_SECRET: optional(list(secret)),
+    GATEWAY_WEBHOOK_TOLERANCE_SECONDS: withDefault(positiveInt.min(10).max(3_600), 300),
+    SANDBOX_GATEWAY_WEBHOOK_URLS: optional(list(url(['http', 'https']))),
+    SANDBOX_GATEWAY_WEBHOOK_SECRET: optional(list(secret)),
+    SANDBOX_GATEWAY_WEBHOOK_MODE: withDefault(z.enum(['normal', 'chaos', 'paused']), 'normal'),
+    SANDBOX_GATEWAY_PENDING_SECONDS: withDefault(positiveInt.max(86_400), 600),
 
     API_KEYS: optional(
       z

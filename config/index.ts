@@ -1,5 +1,5 @@
 import type { PayloadKey } from '../encryption/keys';
-import { type Env, envSchema } from './env';
+import { type Env, envSchema, SANDBOX_WEBHOOK_SECRET } from './env';
 
 export { ENV_VARIABLES, type Env } from './env';
 
@@ -49,6 +49,15 @@ export interface Config {
     gatewayApiKey: string;
     gatewayTimeoutMs: number;
     sandboxPort: number;
+    /** Verifying the gateway's signed webhooks: every secret is accepted (a rotation has two). */
+    webhook: { secrets?: string[]; toleranceSeconds: number };
+    /** The sandbox gateway's own settings (it is the gateway: it signs and sends). */
+    sandbox: {
+      webhookUrls: string[];
+      webhookSecrets: string[];
+      webhookMode: 'normal' | 'chaos' | 'paused';
+      pendingSeconds: number;
+    };
   };
   http: {
     port: number;
@@ -154,6 +163,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       gatewayApiKey: env.PAYMENT_GATEWAY_API_KEY,
       gatewayTimeoutMs: env.PAYMENT_GATEWAY_TIMEOUT_MS,
       sandboxPort: env.SANDBOX_GATEWAY_PORT,
+      webhook: {
+        // Outside production the sandbox's development secret works out of the box.
+        secrets:
+          env.GATEWAY_WEBHOOK_SECRET ??
+          (env.NODE_ENV === 'production' ? undefined : [SANDBOX_WEBHOOK_SECRET]),
+        toleranceSeconds: env.GATEWAY_WEBHOOK_TOLERANCE_SECONDS,
+      },
+      sandbox: {
+        webhookUrls: env.SANDBOX_GATEWAY_WEBHOOK_URLS ?? [],
+        webhookSecrets: env.SANDBOX_GATEWAY_WEBHOOK_SECRET ?? [SANDBOX_WEBHOOK_SECRET],
+        webhookMode: env.SANDBOX_GATEWAY_WEBHOOK_MODE,
+        pendingSeconds: env.SANDBOX_GATEWAY_PENDING_SECONDS,
+      },
     },
     metricsPort: env.METRICS_PORT,
     workers: env.WORKERS,

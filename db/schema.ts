@@ -158,6 +158,20 @@ export interface WorkerHealthTable {
   reported_at: Date;
 }
 
+export type GatewayEventStatus = 'received' | 'forwarded' | 'unmatched';
+
+export interface GatewayEventsTable {
+  event_id: string;
+  type: string;
+  authorization_id: string;
+  payment_id: string | null;
+  /** received: stored, not yet handed to its payment; forwarded: handed over; unmatched: no such payment. */
+  status: GatewayEventStatus;
+  payload: Json;
+  received_at: CreatedAt;
+  forwarded_at: Date | null;
+}
+
 export interface Database {
   leads: LeadsTable;
   mail_deliveries: MailDeliveriesTable;
@@ -172,4 +186,5 @@ export interface Database {
   seat_holds: SeatHoldsTable;
   payments: PaymentsTable;
   worker_health: WorkerHealthTable;
+  gateway_events: GatewayEventsTable;
 }

@@ -8,8 +8,18 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { fromJson } from '../db';
 import { requestHash } from '../db/request-hash';
-import { authorize, capture, error, type Outcome, present, refund, voidAuthorization } from './ledger';
+import {
+  authorize,
+  capture,
+  decide,
+  error,
+  type Outcome,
+  present,
+  refund,
+  voidAuthorization,
+} from './ledger';
 import type { GatewayDatabase, GatewayDb } from './schema';
+import type { WebhookDelivery } from './webhooks';
 
 const OPERATIONS = ['authorize', 'capture', 'void', 'refund'] as const;
 type Operation = (typeof OPERATIONS)[number];
@@ -31,6 +41,10 @@ const bodies = {
     currency: z.string().regex(/^[A-Za-z]{3}$/),
     payment_method: z.string().min(1).max(64),
     reference: z.string().max(200).optional(),
+    metadata: z
+      .record(z.string().regex(/^[A-Za-z0-9_]{1,40}$/), z.string().max(500))
+      .refine((m) => Object.keys(m).length <= 20, 'at most 20 keys')
+      .optional(),
   }),
   capture: z.strictObject({ amount: amount.optional() }),
   void: z.strictObject({}),
@@ -41,8 +55,12 @@ export function createGatewayApp(options: {
   db: GatewayDb;
   apiKey: string;
   logger: Logger;
+  webhooks: WebhookDelivery;
+  /** How long an asynchronous payment waits for the customer (SANDBOX_GATEWAY_PENDING_SECONDS). */
+  pendingSeconds: number;
 }): express.Express {
-  const { db, logger } = options;
+  const { db, logger, webhooks } = options;
+  const emit = webhooks.emit;
   const faults: Fault[] = [];
   const expectedKey = Buffer.from(`Bearer ${options.apiKey}`);
 
@@ -94,6 +112,49 @@ export function createGatewayApp(options: {
   app.delete('/_sandbox/faults', (_req, res) => {
     faults.length = 0;
     res.status(204).end();
+  });
+
+  // The customer's payment app: approve or decline an asynchronous (pending) payment.
+  for (const decision of ['approve', 'decline'] as const) {
+    app.post(`/_sandbox/authorizations/:id/${decision}`, async (req, res) => {
+      send(res, await decide(db, String(req.params.id), decision, emit));
+    });
+  }
+
+  // Webhook delivery: `normal`, `chaos` (every event twice, out of order) or `paused` (none sent).
+  app.post('/_sandbox/webhooks', (req, res) => {
+    const parsed = z.strictObject({ mode: z.enum(['normal', 'chaos', 'paused']) }).safeParse(req.body ?? {});
+    if (!parsed.success)
+      return send(
+        res,
+        error(400, 'invalid_request_error', 'parameter_invalid', z.prettifyError(parsed.error)),
+      );
+    webhooks.setMode(parsed.data.mode);
+    res.json({ mode: webhooks.mode });
+  });
+  // Every event with its deliveries: what a reconciliation (or a test) checks against the receiver.
+  app.get('/_sandbox/webhooks/events', async (_req, res) => {
+    const rows = await db
+      .selectFrom('gateway_webhook_events')
+      .leftJoin(
+        'gateway_webhook_deliveries',
+        'gateway_webhook_deliveries.event_id',
+        'gateway_webhook_events.id',
+      )
+      .select([
+        'gateway_webhook_events.id',
+        'gateway_webhook_events.type',
+        'gateway_webhook_events.authorization_id',
+        'gateway_webhook_events.created_at',
+        'gateway_webhook_deliveries.url',
+        'gateway_webhook_deliveries.attempts',
+        'gateway_webhook_deliveries.delivered_at',
+        'gateway_webhook_deliveries.failed_at',
+        'gateway_webhook_deliveries.last_status',
+      ])
+      .orderBy('gateway_webhook_events.created_at')
+      .execute();
+    res.json({ data: rows });
   });
 
   /** The idempotent core of every mutating route: replay a stored answer, or act and store one, atomically. */
@@ -177,26 +238,64 @@ export function createGatewayApp(options: {
 
   app.post(
     '/v1/authorizations',
-    mutation('authorize', bodies.authorize, (trx, _req, input, key) => authorize(trx, input, key)),
+    mutation('authorize', bodies.authorize, (trx, _req, input, key) =>
+      authorize(trx, input, key, emit, options.pendingSeconds),
+    ),
   );
   app.post(
     '/v1/authorizations/:id/capture',
     mutation('capture', bodies.capture, (trx, req, input, key) =>
-      capture(trx, String(req.params.id), input.amount, key),
+      capture(trx, String(req.params.id), input.amount, key, emit),
     ),
   );
   app.post(
     '/v1/authorizations/:id/void',
     mutation('void', bodies.void, (trx, req, _input, key) =>
-      voidAuthorization(trx, String(req.params.id), key),
+      voidAuthorization(trx, String(req.params.id), key, emit),
     ),
   );
   app.post(
     '/v1/authorizations/:id/refunds',
     mutation('refund', bodies.refund, (trx, req, input, key) =>
-      refund(trx, String(req.params.id), input.amount, key),
+      refund(trx, String(req.params.id), input.amount, key, emit),
     ),
   );
+
+  // Authorizations made in a time range, oldest first: what a merchant's reconciliation reads.
+  const listQuery = z.strictObject({
+    created_gte: z.iso.datetime().optional(),
+    created_lt: z.iso.datetime().optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(100),
+    starting_after: z.string().max(40).optional(),
+  });
+  app.get('/v1/authorizations', async (req, res) => {
+    const parsed = listQuery.safeParse(req.query);
+    if (!parsed.success)
+      return send(
+        res,
+        error(400, 'invalid_request_error', 'parameter_invalid', z.prettifyError(parsed.error)),
+      );
+    const q = parsed.data;
+    let query = db.selectFrom('gateway_authorizations').selectAll().orderBy('created_at').orderBy('id');
+    if (q.created_gte) query = query.where('created_at', '>=', new Date(q.created_gte));
+    if (q.created_lt) query = query.where('created_at', '<', new Date(q.created_lt));
+    if (q.starting_after) {
+      const after = await db
+        .selectFrom('gateway_authorizations')
+        .select(['created_at', 'id'])
+        .where('id', '=', q.starting_after)
+        .executeTakeFirst();
+      if (after)
+        query = query.where((eb) =>
+          eb.or([
+            eb('created_at', '>', after.created_at),
+            eb.and([eb('created_at', '=', after.created_at), eb('id', '>', after.id)]),
+          ]),
+        );
+    }
+    const rows = await query.limit(q.limit + 1).execute();
+    res.json({ object: 'list', data: rows.slice(0, q.limit).map(present), has_more: rows.length > q.limit });
+  });
 
   app.get('/v1/authorizations/:id', async (req, res) => {
     const auth = await db

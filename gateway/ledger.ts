@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { Transaction } from 'kysely';
-import type { GatewayAuthorizationsTable, GatewayDatabase } from './schema';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { fromJson } from '../db';
+import type { Emit } from './events';
+import type { AuthorizationStatus, GatewayAuthorizationsTable, GatewayDatabase } from './schema';
 
 type Trx = Transaction<GatewayDatabase>;
-type Authorization = Omit<GatewayAuthorizationsTable, 'created_at' | 'updated_at'> & { created_at?: Date };
+type Row = Selectable<GatewayAuthorizationsTable>;
 
 /** What an operation answers; 4xx outcomes are answers too, stored and replayed like successes. */
 export interface Outcome {
@@ -11,8 +13,17 @@ export interface Outcome {
   body: unknown;
 }
 
+interface TestMethod {
+  declineCode?: string;
+  message?: string;
+  /** Asynchronous (UPI collect, bank redirect): authorizing answers `pending`; the customer decides later. */
+  async?: boolean;
+  /** Refunds are declined by the bank (to exercise `refund.failed`). */
+  refundFails?: boolean;
+}
+
 /** Test payment methods, as a PSP's sandbox documents them. */
-export const TEST_PAYMENT_METHODS: Record<string, { declineCode?: string; message?: string }> = {
+export const TEST_PAYMENT_METHODS: Record<string, TestMethod> = {
   pm_card_visa: {},
   pm_card_mastercard: {},
   pm_card_chargeDeclined: { declineCode: 'card_declined', message: 'Your card was declined.' },
@@ -20,6 +31,8 @@ export const TEST_PAYMENT_METHODS: Record<string, { declineCode?: string; messag
     declineCode: 'insufficient_funds',
     message: 'Your card has insufficient funds.',
   },
+  pm_card_refundFails: { refundFails: true },
+  pm_upi_collect: { async: true },
 };
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
@@ -35,7 +48,7 @@ export const error = (
   body: { error: { type, code, message, ...extra } },
 });
 
-export function present(auth: Authorization) {
+export function present(auth: Row) {
   return {
     id: auth.id,
     object: 'authorization',
@@ -46,9 +59,16 @@ export function present(auth: Authorization) {
     refunded: auth.refunded,
     reference: auth.reference,
     payment_method: auth.payment_method,
+    metadata: fromJson<Record<string, string>>(auth.metadata) ?? {},
+    version: auth.version,
     ...(auth.decline_code && { decline_code: auth.decline_code }),
+    ...(auth.status === 'pending' && {
+      expires_at: auth.expires_at?.toISOString(),
+      next_action: { type: 'approve_in_app', approve_url: `/_sandbox/authorizations/${auth.id}/approve` },
+    }),
   };
 }
+export type PresentedAuthorization = ReturnType<typeof present>;
 
 async function ledger(
   trx: Trx,
@@ -72,20 +92,45 @@ async function lockAuthorization(trx: Trx, id: string) {
     .executeTakeFirst();
 }
 
-const notAuthorized = (status: string) =>
+/** Applies a change to a locked authorization, bumping its version; returns it as it now is. */
+async function change(
+  trx: Trx,
+  auth: Row,
+  set: Partial<Pick<Row, 'status' | 'captured' | 'refunded' | 'decline_code' | 'expires_at'>>,
+): Promise<Row> {
+  const next = { ...auth, ...set, version: auth.version + 1 };
+  await trx
+    .updateTable('gateway_authorizations')
+    .set({ ...set, version: next.version, updated_at: new Date() })
+    .where('id', '=', auth.id)
+    .execute();
+  return next;
+}
+
+const notIn = (status: string, expected: string) =>
   error(
     400,
     'invalid_request_error',
     'authorization_unexpected_state',
-    `Authorization is ${status}, not authorized`,
+    `Authorization is ${status}, not ${expected}`,
   );
 const missing = (id: string) =>
   error(404, 'invalid_request_error', 'resource_missing', `No such authorization: '${id}'`);
 
+export interface AuthorizeInput {
+  amount: number;
+  currency: string;
+  payment_method: string;
+  reference?: string;
+  metadata?: Record<string, string>;
+}
+
 export async function authorize(
   trx: Trx,
-  input: { amount: number; currency: string; payment_method: string; reference?: string },
+  input: AuthorizeInput,
   key: string,
+  emit: Emit,
+  pendingSeconds: number,
 ): Promise<Outcome> {
   const method = TEST_PAYMENT_METHODS[input.payment_method];
   if (!method) {
@@ -94,30 +139,94 @@ export async function authorize(
       'invalid_request_error',
       'resource_missing',
       `No such PaymentMethod: '${input.payment_method}'`,
-      {
-        param: 'payment_method',
-      },
+      { param: 'payment_method' },
     );
   }
-  const auth: Authorization = {
+  const status: AuthorizationStatus = method.declineCode
+    ? 'declined'
+    : method.async
+      ? 'pending'
+      : 'authorized';
+  const auth = {
     id: newId('auth'),
     amount: input.amount,
     currency: input.currency.toUpperCase(),
     payment_method: input.payment_method,
     reference: input.reference ?? null,
-    status: method.declineCode ? 'declined' : 'authorized',
+    status,
     captured: 0,
     refunded: 0,
     decline_code: method.declineCode ?? null,
+    metadata: input.metadata ? JSON.stringify(input.metadata) : null,
+    expires_at: method.async ? new Date(Date.now() + pendingSeconds * 1000) : null,
+    version: 1,
   };
   await trx.insertInto('gateway_authorizations').values(auth).execute();
+  const row = { ...auth, metadata: input.metadata ?? null, created_at: new Date(), updated_at: new Date() };
   if (method.declineCode) {
+    await emit(trx, 'payment.failed', auth.id, { object: present(row) });
     return error(402, 'card_error', method.declineCode, method.message ?? 'Declined', {
-      authorization: present(auth),
+      authorization: present(row),
     });
   }
-  await ledger(trx, auth.id, 'authorize', auth.amount, key);
-  return { status: 201, body: present(auth) };
+  // A pending authorization is announced when the customer decides (or it expires), not now.
+  if (status === 'authorized') {
+    await ledger(trx, auth.id, 'authorize', auth.amount, key);
+    await emit(trx, 'payment.authorized', auth.id, { object: present(row) });
+  }
+  return { status: 201, body: present(row) };
+}
+
+/** The customer approves (or declines) an asynchronous payment in their app. Not idempotency-keyed. */
+export async function decide(
+  db: Kysely<GatewayDatabase>,
+  id: string,
+  decision: 'approve' | 'decline',
+  emit: Emit,
+): Promise<Outcome> {
+  return db.transaction().execute(async (trx) => {
+    const auth = await lockAuthorization(trx, id);
+    if (!auth) return missing(id);
+    if (auth.status !== 'pending') return notIn(auth.status, 'pending');
+    if (auth.expires_at && auth.expires_at.getTime() <= Date.now()) {
+      return error(409, 'invalid_request_error', 'authorization_expired', 'The payment request has expired');
+    }
+    if (decision === 'approve') {
+      const next = await change(trx, auth, { status: 'authorized', expires_at: null });
+      await ledger(trx, id, 'authorize', auth.amount, `customer:${id}:approve`);
+      await emit(trx, 'payment.authorized', id, { object: present(next) });
+      return { status: 200, body: present(next) };
+    }
+    const next = await change(trx, auth, {
+      status: 'declined',
+      decline_code: 'customer_declined',
+      expires_at: null,
+    });
+    await emit(trx, 'payment.failed', id, { object: present(next) });
+    return { status: 200, body: present(next) };
+  });
+}
+
+/** Pending authorizations whose time ran out become `expired` (announced as `payment.failed`). */
+export async function expirePending(db: Kysely<GatewayDatabase>, emit: Emit): Promise<number> {
+  const due = await db
+    .selectFrom('gateway_authorizations')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('expires_at', '<=', new Date())
+    .limit(100)
+    .execute();
+  let expired = 0;
+  for (const { id } of due) {
+    await db.transaction().execute(async (trx) => {
+      const auth = await lockAuthorization(trx, id);
+      if (auth?.status !== 'pending') return;
+      const next = await change(trx, auth, { status: 'expired', decline_code: 'expired' });
+      await emit(trx, 'payment.failed', id, { object: present(next) });
+      expired++;
+    });
+  }
+  return expired;
 }
 
 export async function capture(
@@ -125,12 +234,11 @@ export async function capture(
   id: string,
   amount: number | undefined,
   key: string,
+  emit: Emit,
 ): Promise<Outcome> {
   const auth = await lockAuthorization(trx, id);
   if (!auth) return missing(id);
-  if (auth.status !== 'authorized') {
-    return notAuthorized(auth.status);
-  }
+  if (auth.status !== 'authorized') return notIn(auth.status, 'authorized');
   const captured = amount ?? auth.amount;
   if (captured > auth.amount) {
     return error(
@@ -140,28 +248,21 @@ export async function capture(
       `Cannot capture ${captured}; ${auth.amount} was authorized`,
     );
   }
-  await trx
-    .updateTable('gateway_authorizations')
-    .set({ status: 'captured', captured, updated_at: new Date() })
-    .where('id', '=', id)
-    .execute();
+  const next = await change(trx, auth, { status: 'captured', captured });
   await ledger(trx, id, 'capture', captured, key);
-  return { status: 200, body: present({ ...auth, status: 'captured', captured }) };
+  await emit(trx, 'payment.captured', id, { object: present(next) });
+  return { status: 200, body: present(next) };
 }
 
-export async function voidAuthorization(trx: Trx, id: string, key: string): Promise<Outcome> {
+/** Releases an authorization nobody captured, or withdraws a pending request. */
+export async function voidAuthorization(trx: Trx, id: string, key: string, emit: Emit): Promise<Outcome> {
   const auth = await lockAuthorization(trx, id);
   if (!auth) return missing(id);
-  if (auth.status !== 'authorized') {
-    return notAuthorized(auth.status);
-  }
-  await trx
-    .updateTable('gateway_authorizations')
-    .set({ status: 'voided', updated_at: new Date() })
-    .where('id', '=', id)
-    .execute();
+  if (auth.status !== 'authorized' && auth.status !== 'pending') return notIn(auth.status, 'authorized');
+  const next = await change(trx, auth, { status: 'voided', expires_at: null });
   await ledger(trx, id, 'void', 0, key);
-  return { status: 200, body: present({ ...auth, status: 'voided' }) };
+  await emit(trx, 'payment.voided', id, { object: present(next) });
+  return { status: 200, body: present(next) };
 }
 
 export async function refund(
@@ -169,6 +270,7 @@ export async function refund(
   id: string,
   amount: number | undefined,
   key: string,
+  emit: Emit,
 ): Promise<Outcome> {
   const auth = await lockAuthorization(trx, id);
   if (!auth) return missing(id);
@@ -190,22 +292,34 @@ export async function refund(
       `Cannot refund ${refunded}; ${remaining} is left to refund`,
     );
   }
+  const refundId = newId('re');
+  if (TEST_PAYMENT_METHODS[auth.payment_method]?.refundFails) {
+    await emit(trx, 'refund.failed', id, {
+      object: present(auth),
+      refund: { id: refundId, amount: refunded, status: 'failed', idempotency_key: key },
+    });
+    return error(402, 'refund_error', 'refund_failed', 'The bank declined the refund', {
+      refund: { id: refundId, amount: refunded, status: 'failed' },
+    });
+  }
   const total = auth.refunded + refunded;
-  const status = total === auth.captured ? 'refunded' : 'partially_refunded';
-  await trx
-    .updateTable('gateway_authorizations')
-    .set({ status, refunded: total, updated_at: new Date() })
-    .where('id', '=', id)
-    .execute();
+  const next = await change(trx, auth, {
+    status: total === auth.captured ? 'refunded' : 'partially_refunded',
+    refunded: total,
+  });
   await ledger(trx, id, 'refund', refunded, key);
+  await emit(trx, 'refund.processed', id, {
+    object: present(next),
+    refund: { id: refundId, amount: refunded, status: 'succeeded', idempotency_key: key },
+  });
   return {
     status: 201,
     body: {
-      id: newId('re'),
+      id: refundId,
       object: 'refund',
       amount: refunded,
       status: 'succeeded',
-      authorization: present({ ...auth, status, refunded: total }),
+      authorization: present(next),
     },
   };
 }

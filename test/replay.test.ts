@@ -10,7 +10,9 @@ import { HISTORY_DIR } from './support/histories';
 import { withSdkQuiet } from './support/sdk-logs';
 
 // Histories of real runs, saved by `npm run histories:record`, encrypted with the committed test-only
-// key. Older generations stay: before-status-patches/ was recorded before the lead status writes and
+// key. Older generations stay: before-webhooks/ was recorded before this round's patches (the report's
+// outcome check, bounded payment waits, kept email failures, webhooks and asynchronous payments),
+// before-status-patches/ before the lead status writes and
 // the seat-hold change went in behind patched(), pre-encryption/ before payloads were encrypted.
 // Replaying them on the current workflow code fails when a change is not deterministic (it would
 // break runs in flight).
@@ -42,6 +44,20 @@ describe('replaying saved histories on the current workflow code', () => {
         'payment-partially-refunded.json',
         'payment-declined.json',
         'payment-failed-unknown-method.json',
+        // Webhooks and asynchronous methods: approved by the customer, never approved, a capture whose
+        // answer was lost settled by its event, a lost webhook settled by reconciliation; and a booking
+        // whose payment came too late (refunded).
+        'booking-confirmed-after-customer-approval.json',
+        'booking-expired-payment-not-completed.json',
+        'booking-expired-late-payment-refunded.json',
+        'payment-pending-captured-by-webhook.json',
+        'payment-pending-voided-never-approved.json',
+        'payment-capture-settled-by-webhook.json',
+        'payment-pending-settled-by-reconciliation.json',
+        // Recorded before this round's patches.
+        'before-webhooks/lead-completed.json',
+        'before-webhooks/booking-declined-then-confirmed.json',
+        'before-webhooks/payment-captured-refunded.json',
         // Recorded before the lead status and seat-hold changes behind patched() (the old shape of runs still open).
         'before-status-patches/lead-completed.json',
         'before-status-patches/booking-cancelled-after-confirm.json',

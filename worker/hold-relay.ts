@@ -4,6 +4,7 @@ import { type Db, fromJson } from '../db';
 import { markReserved, releasePendingHold } from '../db/seat-holds';
 import type { Logger } from '../observability/logger';
 import { bookingTaskQueue } from '../workflows/task-queues';
+import { periodic } from './periodic';
 
 /** A PENDING hold younger than this may still have its API request in flight: leave it alone. */
 export const RELAY_AFTER_MS = 15_000;
@@ -76,48 +77,20 @@ export async function relayPendingHolds(
   return done;
 }
 
-/** One pass may take this long; its Temporal calls carry the deadline, so a hung server cannot hold it. */
-const PASS_DEADLINE_MS = 20_000;
-/** On stop, a pass in progress gets this long to finish before it is left behind. */
-const STOP_WAIT_MS = 5_000;
-
 /**
- * Runs the relay every few seconds until stopped. A pass never overlaps the previous one (a tick that
- * finds one still running is skipped), each pass is bounded by a deadline, and `stop()` waits for a
- * pass in progress at most a few seconds.
+ * Runs the relay every few seconds until stopped (worker/periodic.ts: passes never overlap, each is
+ * bounded by a deadline, and stopping waits for a pass in progress at most a few seconds).
  */
 export function startHoldRelay(
   deps: HoldRelayDeps,
   timing: { everyMs?: number; olderThanMs?: number; passDeadlineMs?: number } = {},
 ): { stop(): Promise<void> } {
-  let current: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    if (current) return;
-    current = deps.temporal
-      .withDeadline(Date.now() + (timing.passDeadlineMs ?? PASS_DEADLINE_MS), () =>
-        relayPendingHolds(deps, timing.olderThanMs),
-      )
-      .then(
-        () => undefined,
-        (err) => deps.logger.warn({ err }, 'Seat hold relay failed'),
-      )
-      .finally(() => {
-        current = undefined;
-      });
-  }, timing.everyMs ?? EVERY_MS);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      if (!current) return;
-      let waited: NodeJS.Timeout | undefined;
-      await Promise.race([
-        current,
-        new Promise<void>((resolve) => {
-          waited = setTimeout(resolve, STOP_WAIT_MS);
-        }),
-      ]);
-      clearTimeout(waited);
-    },
-  };
+  return periodic({
+    name: 'Seat hold relay',
+    temporal: deps.temporal,
+    logger: deps.logger,
+    everyMs: timing.everyMs ?? EVERY_MS,
+    passDeadlineMs: timing.passDeadlineMs,
+    pass: () => relayPendingHolds(deps, timing.olderThanMs),
+  });
 }

@@ -9,6 +9,7 @@ import { assertMetricsPortFree } from '../observability/metrics-port';
 import { installTemporalRuntime } from '../observability/temporal-runtime';
 import { setupTracing } from '../observability/tracing';
 import { activityDependencies } from './dependencies';
+import { startEventRelay } from './event-relay';
 import { workerHealth } from './health';
 import { startHoldRelay } from './hold-relay';
 import { createWorkers, llmRateCap, runWorkers } from './worker';
@@ -76,6 +77,8 @@ runMain('worker', async (config, logger) => {
     holdSeconds: config.bookings.holdSeconds,
     logger,
   });
+  // Gateway webhook events the API stored but could not hand to their payment: forwarded here.
+  const eventRelay = startEventRelay({ db, temporal: client, logger });
   // The SDK runtime turns SIGINT/SIGTERM into shutdown(): no new tasks; running ones get the grace time.
   await runWorkers(workers);
   // Whatever is left (the relay, connections, the pool) gets a few seconds, never more.
@@ -84,7 +87,7 @@ runMain('worker', async (config, logger) => {
     process.exit(0);
   }, 5_000);
   exitAnyway.unref();
-  await relay.stop();
+  await Promise.all([relay.stop(), eventRelay.stop()]);
   await health.stop();
   await client.connection.close();
   logger.info('Worker drained and stopped');

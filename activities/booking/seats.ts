@@ -82,6 +82,31 @@ export function createSeatActivities(db: Db) {
       });
     },
 
+    /**
+     * Records a booking's status while it keeps its seats (PENDING_PAYMENT ⇄ RESERVED) and, with
+     * `error`, why a payment did not go through (or came too late and was refunded).
+     */
+    async updateBooking(input: {
+      bookingId: string;
+      status?: 'RESERVED' | 'PENDING_PAYMENT';
+      error?: { type: string; message: string };
+    }): Promise<void> {
+      let query = db
+        .updateTable('bookings')
+        .set({
+          updated_at: new Date(),
+          ...(input.status && { status: input.status }),
+          ...(input.error && {
+            error_type: input.error.type,
+            error_message: input.error.message.slice(0, 2000),
+          }),
+        })
+        .where('id', '=', input.bookingId);
+      // A status moves only between the two states that hold seats; the error may be noted at any time.
+      if (input.status) query = query.where('status', 'in', ['RESERVED', 'PENDING_PAYMENT']);
+      await query.execute();
+    },
+
     /** Frees the booking's seats and records how it ended (EXPIRED, CANCELLED, or FAILED with why). */
     async releaseSeats(input: {
       bookingId: string;

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PaymentGateway } from '../../clients/payment-gateway';
 import type { Db } from '../../db';
 import { toJson } from '../../db';
-import { type PaymentState, paymentWorkflowId } from '../../workflows/payment/shared';
+import { idempotencyKey, type PaymentState, paymentWorkflowId } from '../../workflows/payment/shared';
 import { toFailure, withHeartbeat } from '../failures';
 
 export interface AuthorizePaymentInput {
@@ -16,13 +16,22 @@ export interface AuthorizePaymentInput {
 
 export type AuthorizePaymentResult =
   | { outcome: 'authorized'; authorizationId: string }
+  /** Asynchronous: the customer approves in their app until `expiresAt`; the gateway's webhook says how it went. */
+  | { outcome: 'pending'; authorizationId: string; expiresAt?: string }
   | { outcome: 'declined'; authorizationId: string; code: string; message: string };
 
-const SERVICE = 'Payment gateway';
+/** The gateway's view of an authorization, as a workflow reads it when a webhook is late. */
+export interface AuthorizationView {
+  id: string;
+  status: string;
+  amount: number;
+  captured: number;
+  refunded: number;
+  version: number;
+  declineCode?: string;
+}
 
-// Each call's idempotency key is derived from the payment (and refund) id, which the workflow fixes:
-// a retried or replayed activity presents the same key, and the gateway answers from its record.
-export const idempotencyKey = (paymentId: string, operation: string) => `${paymentId}:${operation}`;
+const SERVICE = 'Payment gateway';
 
 export function createPaymentActivities(deps: { db: Db; gateway: PaymentGateway }) {
   const call = <T>(work: (signal: AbortSignal) => Promise<T>) =>
@@ -33,8 +42,19 @@ export function createPaymentActivities(deps: { db: Db; gateway: PaymentGateway 
   return {
     async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentResult> {
       const result = await call((signal) =>
-        deps.gateway.authorize(input, idempotencyKey(input.paymentId, 'authorize'), signal),
+        deps.gateway.authorize(
+          { ...input, metadata: { troupe_payment_id: input.paymentId } },
+          idempotencyKey(input.paymentId, 'authorize'),
+          signal,
+        ),
       );
+      if (result.outcome === 'pending') {
+        return {
+          outcome: 'pending',
+          authorizationId: result.authorization.id,
+          ...(result.authorization.expires_at && { expiresAt: result.authorization.expires_at }),
+        };
+      }
       if (result.outcome === 'declined') {
         log.info('Payment declined', { paymentId: input.paymentId, code: result.code });
         return {
@@ -61,6 +81,20 @@ export function createPaymentActivities(deps: { db: Db; gateway: PaymentGateway 
         ),
       );
       return { captured: auth.captured };
+    },
+
+    /** Reads the authorization from the gateway: how a payment settles when its webhook is late or lost. */
+    async getAuthorization(input: { authorizationId: string }): Promise<AuthorizationView> {
+      const auth = await call((signal) => deps.gateway.get(input.authorizationId, signal));
+      return {
+        id: auth.id,
+        status: auth.status,
+        amount: auth.amount,
+        captured: auth.captured,
+        refunded: auth.refunded,
+        version: auth.version ?? 0,
+        ...(auth.decline_code && { declineCode: auth.decline_code }),
+      };
     },
 
     async voidPayment(input: { paymentId: string; authorizationId: string }): Promise<void> {

@@ -199,6 +199,11 @@ export function bookingRoutes({ db, temporal, config }: ApiDeps) {
       request: { params: z.object({ id: bookingId }), body: confirmBookingBody },
       responses: {
         200: { description: 'CONFIRMED, with the captured payment', schema: bookingSchema },
+        202: {
+          description:
+            'PENDING_PAYMENT: an asynchronous method (e.g. pm_upi_collect) waits for the customer; the seats stay held and the booking is CONFIRMED when the gateway reports the capture',
+          schema: bookingSchema,
+        },
         402: { description: 'The card was declined; the booking stays RESERVED', schema: problemSchema },
         404: { description: 'No such booking', schema: problemSchema },
         409: {
@@ -240,7 +245,8 @@ export function bookingRoutes({ db, temporal, config }: ApiDeps) {
           if (!failure && !isWorkflowClosed(err)) throw err;
           return alreadyOrConflict(params.id, 'CONFIRMED', failure);
         }
-        return { status: 200, body: await load(params.id) };
+        const confirmed = await load(params.id);
+        return { status: confirmed.status === 'PENDING_PAYMENT' ? 202 : 200, body: confirmed };
       },
     }),
     route({

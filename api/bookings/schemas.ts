@@ -40,7 +40,9 @@ export const confirmBookingBody = z
       .string()
       .min(1)
       .max(64)
-      .describe('A payment method token; the sandbox knows pm_card_visa and pm_card_chargeDeclined')
+      .describe(
+        'A payment method token; the sandbox knows pm_card_visa, pm_card_chargeDeclined and pm_upi_collect (asynchronous: 202, PENDING_PAYMENT)',
+      )
       .meta({ example: 'pm_card_visa' }),
   })
   .meta({ id: 'ConfirmBooking' });

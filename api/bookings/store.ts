@@ -26,7 +26,9 @@ export async function findBooking(db: Db, id: string): Promise<BookingView | und
     amount: row.amount_minor,
     currency: row.currency,
     holdExpiresAt:
-      row.status === 'RESERVED' && row.hold_expires_at ? row.hold_expires_at.toISOString() : null,
+      (row.status === 'RESERVED' || row.status === 'PENDING_PAYMENT') && row.hold_expires_at
+        ? row.hold_expires_at.toISOString()
+        : null,
     payment: payment
       ? {
           id: payment.id,

@@ -15,6 +15,13 @@ export function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+declare module 'http' {
+  interface IncomingMessage {
+    /** The body's bytes as they arrived (JSON routes): what a webhook's signature is checked against. */
+    rawBody?: Buffer;
+  }
+}
+
 const hasBody = (req: IncomingMessage) =>
   req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 
@@ -31,5 +38,14 @@ export function jsonBody(): RequestHandler[] {
     }
     next();
   };
-  return [requireJson, express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] })];
+  return [
+    requireJson,
+    express.json({
+      limit: BODY_LIMIT,
+      type: ['application/json', 'application/*+json'],
+      verify: (req, _res, buffer) => {
+        req.rawBody = buffer;
+      },
+    }),
+  ];
 }

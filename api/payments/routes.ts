@@ -85,6 +85,12 @@ export function paymentRoutes({ db, temporal, config }: ApiDeps) {
       },
       responses: {
         201: { description: 'AUTHORIZED or CAPTURED', schema: paymentSchema, headers: location },
+        202: {
+          description:
+            "PENDING: an asynchronous method (e.g. pm_upi_collect) waits for the customer to approve it; the gateway's webhook settles it",
+          schema: paymentSchema,
+          headers: location,
+        },
         402: { description: 'Declined; `payment` has the details', schema: problemSchema },
         422: {
           description: 'The gateway refused the request (e.g. unknown payment method), or the key was reused',
@@ -119,7 +125,11 @@ export function paymentRoutes({ db, temporal, config }: ApiDeps) {
         }
         const payment = await load(id);
         if (['DECLINED', 'FAILED'].includes(payment.status)) throw refused(payment);
-        return { status: 201, body: payment, headers: { Location: `/api/v1/payments/${id}` } };
+        return {
+          status: payment.awaitingCustomer ? 202 : 201,
+          body: payment,
+          headers: { Location: `/api/v1/payments/${id}` },
+        };
       },
     }),
     route({

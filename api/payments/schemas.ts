@@ -53,6 +53,13 @@ export const paymentSchema = z
       }),
     ),
     reference: z.string().nullable(),
+    authorizationId: z
+      .string()
+      .nullable()
+      .describe("The gateway's id for this payment (quote it to the gateway)"),
+    awaitingCustomer: z
+      .boolean()
+      .describe('PENDING until the customer approves it in their app (an asynchronous method such as UPI)'),
     error: z.object({ type: z.string(), message: z.string() }).nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),

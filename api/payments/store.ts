@@ -17,6 +17,8 @@ export async function findPayment(db: Db, id: string): Promise<PaymentView | und
     refundedAmount: row.refunded_minor,
     refunds: fromJson<PaymentRefund[]>(row.refunds) ?? [],
     reference: row.reference,
+    authorizationId: row.authorization_id,
+    awaitingCustomer: row.status === 'PENDING' && row.authorization_id !== null,
     error: row.error_type ? { type: row.error_type, message: row.error_message ?? '' } : null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createDb } from '../../db';
 import { createGatewayApp } from '../../gateway/app';
 import type { GatewayDatabase, GatewayDb } from '../../gateway/schema';
+import { webhookDelivery } from '../../gateway/webhooks';
 import { silentLogger } from './harness';
 
 export const GATEWAY_KEY = 'sk_test_troupe_sandbox';
@@ -22,7 +23,20 @@ export class SandboxGateway {
   readonly db: GatewayDb = createDb<GatewayDatabase>(process.env.TEST_MYSQL_URL ?? '');
 
   async start(): Promise<this> {
-    const app = createGatewayApp({ db: this.db, apiKey: GATEWAY_KEY, logger: silentLogger });
+    // Events are recorded but not sent: webhook tests run the gateway as its own process, on a
+    // database of its own (test/support/gateway-process.ts).
+    const webhooks = webhookDelivery(
+      this.db,
+      { urls: [], secrets: ['unused-in-process-secret'], mode: 'normal' },
+      silentLogger,
+    );
+    const app = createGatewayApp({
+      db: this.db,
+      apiKey: GATEWAY_KEY,
+      logger: silentLogger,
+      webhooks,
+      pendingSeconds: 600,
+    });
     this.server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -299,7 +299,7 @@ export async function reconcile(input: ReconcileInput): Promise<Reconciliation> 
   const bookings = await db.selectFrom('bookings').select(['id', 'show_id', 'seat_ids', 'status']).execute();
   const owner = new Map<string, string>();
   for (const booking of bookings) {
-    if (booking.status !== 'CONFIRMED' && booking.status !== 'RESERVED') continue;
+    if (!['CONFIRMED', 'RESERVED', 'PENDING_PAYMENT'].includes(booking.status)) continue;
     for (const seat of fromJson<string[]>(booking.seat_ids) ?? []) {
       const key = `${booking.show_id}/${seat}`;
       const other = owner.get(key);

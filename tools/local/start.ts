@@ -171,7 +171,22 @@ async function main(): Promise<void> {
     // past that (and 5 s of margin) it is killed. The whole of Ctrl-C never waits longer per part.
     const graceMs = (config.shutdownGraceSeconds + 10) * 1000;
     const parts: PartSpec[] = [
-      ...(config.payments.runSandbox ? [nodePart('gateway', 'gateway/main.ts', env, graceMs)] : []),
+      ...(config.payments.runSandbox
+        ? [
+            nodePart(
+              'gateway',
+              'gateway/main.ts',
+              {
+                ...env,
+                // The sandbox sends its signed payment events to this API (unless told otherwise).
+                SANDBOX_GATEWAY_WEBHOOK_URLS:
+                  env.SANDBOX_GATEWAY_WEBHOOK_URLS ??
+                  `http://127.0.0.1:${config.http.port}/api/v1/webhooks/gateway`,
+              },
+              graceMs,
+            ),
+          ]
+        : []),
       ...workers.map((w) =>
         nodePart(
           w.name,
@@ -207,7 +222,12 @@ async function main(): Promise<void> {
         'start',
         `  Health  http://localhost:${w.healthPort}/healthz (${w.name}: restarted when it stops making progress)`,
       );
-    if (config.payments.runSandbox) say('start', `  Sandbox payment gateway ${config.payments.gatewayUrl}`);
+    if (config.payments.runSandbox) {
+      say(
+        'start',
+        `  Sandbox payment gateway ${config.payments.gatewayUrl} (signed webhooks to ${api}/api/v1/webhooks/gateway)`,
+      );
+    }
     say('start', 'Press Ctrl-C to stop.');
   } catch (err) {
     say('start', `Could not start: ${(err as Error).message}`);

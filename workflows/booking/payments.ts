@@ -16,6 +16,7 @@ import {
   paymentChangedSignal,
   paymentWorkflowId,
   refundRequestedSignal,
+  voidRequestedSignal,
 } from '../payment/shared';
 import { paymentWorkflow } from '../payment/workflow';
 import type { BookingPayment } from './shared';
@@ -42,6 +43,15 @@ export function bookingPayments(bookingId: string) {
     get: (paymentId: string) => payments.get(paymentId),
     /** Captured, declined, failed or voided: nothing more will happen to it without being asked. */
     decided: (paymentId: string) => DECIDED.includes(payments.get(paymentId)?.status ?? ''),
+    /** Waiting for the customer to approve it (an asynchronous method). */
+    awaitingCustomer: (paymentId: string) => payments.get(paymentId)?.awaitingCustomer === true,
+
+    /** Tells a payment the booking no longer wants it: a pending one is withdrawn at the gateway. */
+    async abandon(paymentId: string, reason: string) {
+      await getExternalWorkflowHandle(paymentWorkflowId(paymentId))
+        .signal(voidRequestedSignal, { reason })
+        .catch(() => undefined);
+    },
 
     /** Starts a payment attempt (automatic capture); it outlives the booking, for refunds through the API. */
     async start(request: { paymentId: string; amount: number; currency: string; paymentMethod: string }) {

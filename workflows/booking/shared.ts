@@ -5,6 +5,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 export const BOOKING_STATUSES = [
   'PENDING',
   'RESERVED',
+  'PENDING_PAYMENT',
   'REJECTED',
   'CONFIRMED',
   'EXPIRED',
@@ -35,6 +36,11 @@ export const HOLD_DECIDED_BEFORE_START = 'hold-decided-before-start';
  * capture that lands later is refunded), so a stuck payment can no longer keep the seats forever.
  */
 export const PAYMENT_WAIT_BOUNDED = 'booking-payment-wait-bounded';
+/**
+ * A confirmation with an asynchronous method (UPI and the like) answers PENDING_PAYMENT and keeps the
+ * seats held; the payment's capture, reported by the gateway's webhook, confirms the booking.
+ */
+export const BOOKING_ASYNC_PAYMENT = 'booking-async-payment';
 /** An email that finally fails is recorded on the booking instead of failing its workflow. */
 export const EMAIL_FAILURE_KEPT = 'booking-email-failure-kept';
 

@@ -14,6 +14,7 @@ import { failureReason } from '../failures';
 import type { PaymentState } from '../payment/shared';
 import { bookingPayments, paymentSummary } from './payments';
 import {
+  BOOKING_ASYNC_PAYMENT,
   type BookingInput,
   type BookingState,
   type BookingStatus,
@@ -103,6 +104,49 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     return state;
   });
 
+  /** The payment waiting for the customer (an asynchronous method): the booking is PENDING_PAYMENT. */
+  let pendingPayment: string | undefined;
+  const pendingDecided = () => pendingPayment !== undefined && payments.decided(pendingPayment);
+
+  /**
+   * With a decided payment: a capture books the seats (CONFIRMED), or, if they were lost meanwhile,
+   * is refunded (FAILED, HoldLost); anything else leaves the booking RESERVED for another try.
+   * Throws what the confirm update answers (PaymentDeclined, PaymentFailed, HoldLost).
+   */
+  const settle = async (paymentId: string): Promise<BookingState> => {
+    const payment = payments.get(paymentId) as PaymentState;
+    state.payment = paymentSummary(payment);
+    if (payment.status !== 'CAPTURED') {
+      // The booking stays RESERVED: another card may be tried before the hold expires.
+      throw ApplicationFailure.create({
+        type: payment.status === 'DECLINED' ? 'PaymentDeclined' : 'PaymentFailed',
+        message: payment.error?.message ?? `payment ${payment.status}`,
+        details: [state],
+      });
+    }
+    try {
+      await seats.confirmSeats({ bookingId: state.id, paymentId });
+    } catch (err) {
+      // Compensation: the seats were lost (the hold ran out and another booking took them).
+      const error = { type: 'HoldLost', message: failureReason(err).message };
+      log.warn('Seats lost after capture; refunding', { bookingId: state.id, ...error });
+      state.payment = paymentSummary(await payments.refund(paymentId, 'hold-lost'));
+      await seats.releaseSeats({ bookingId: state.id, status: 'FAILED', error });
+      state.error = error;
+      moveTo('FAILED');
+      throw ApplicationFailure.create({ type: 'HoldLost', message: error.message, details: [state] });
+    }
+    moveTo('CONFIRMED');
+    return state;
+  };
+
+  /** Gives up on a payment the customer has not approved: it is voided; a capture that lands anyway is refunded. */
+  const abandon = async (paymentId: string, reason: string) => {
+    abandonedPayments.add(paymentId);
+    await payments.abandon(paymentId, reason);
+    pendingPayment = undefined;
+  };
+
   setHandler(
     confirmBookingUpdate,
     ({ paymentMethod }) =>
@@ -122,7 +166,10 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
           paymentMethod,
         });
         if (patched(PAYMENT_WAIT_BOUNDED)) {
-          if (!(await condition(() => payments.decided(paymentId), untilTime(holdExpiresAt)))) {
+          const asynchronous = patched(BOOKING_ASYNC_PAYMENT);
+          const answered = () =>
+            payments.decided(paymentId) || (asynchronous && payments.awaitingCustomer(paymentId));
+          if (!(await condition(answered, untilTime(holdExpiresAt)))) {
             // The hold lapsed first: let go, so the booking expires; a late capture is refunded below.
             abandonedPayments.add(paymentId);
             throw ApplicationFailure.create({
@@ -131,38 +178,27 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
               details: [state],
             });
           }
+          if (!payments.decided(paymentId)) {
+            // An asynchronous method: the customer approves in their app; the seats stay held meanwhile.
+            pendingPayment = paymentId;
+            state.payment = paymentSummary(payments.get(paymentId) as PaymentState);
+            delete state.error;
+            await seats.updateBooking({ bookingId: state.id, status: 'PENDING_PAYMENT' });
+            moveTo('PENDING_PAYMENT');
+            return state;
+          }
         } else await condition(() => payments.decided(paymentId));
-        const payment = payments.get(paymentId) as PaymentState;
-        state.payment = paymentSummary(payment);
-        if (payment.status !== 'CAPTURED') {
-          // The booking stays RESERVED: another card may be tried before the hold expires.
-          throw ApplicationFailure.create({
-            type: payment.status === 'DECLINED' ? 'PaymentDeclined' : 'PaymentFailed',
-            message: payment.error?.message ?? `payment ${payment.status}`,
-            details: [state],
-          });
-        }
-        try {
-          await seats.confirmSeats({ bookingId: state.id, paymentId });
-        } catch (err) {
-          // Compensation: the seats were lost (the hold ran out and another booking took them).
-          const error = { type: 'HoldLost', message: failureReason(err).message };
-          log.warn('Seats lost after capture; refunding', { bookingId: state.id, ...error });
-          state.payment = paymentSummary(await payments.refund(paymentId, 'hold-lost'));
-          await seats.releaseSeats({ bookingId: state.id, status: 'FAILED', error });
-          state.error = error;
-          moveTo('FAILED');
-          throw ApplicationFailure.create({ type: 'HoldLost', message: error.message, details: [state] });
-        }
-        moveTo('CONFIRMED');
-        return state;
+        return settle(paymentId);
       }),
     {
       validator: (_request) => {
         if (state.status !== 'RESERVED') {
           throw ApplicationFailure.create({
             type: 'InvalidState',
-            message: `booking is ${state.status}; only a RESERVED booking can be confirmed`,
+            message:
+              state.status === 'PENDING_PAYMENT'
+                ? 'a payment is waiting for the customer; cancel the booking to try another way'
+                : `booking is ${state.status}; only a RESERVED booking can be confirmed`,
           });
         }
         if (Date.now() >= holdExpiresAt)
@@ -178,6 +214,8 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
         if (state.status === 'CANCELLED') return state;
         if (state.status === 'CONFIRMED' && state.payment) {
           state.payment = paymentSummary(await payments.refund(state.payment.id, 'booking-cancelled'));
+        } else if (state.status === 'PENDING_PAYMENT' && pendingPayment) {
+          await abandon(pendingPayment, 'the booking was cancelled');
         } else if (state.status !== 'RESERVED') {
           throw ApplicationFailure.create({
             type: 'InvalidState',
@@ -191,7 +229,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
       }),
     {
       validator: (_request) => {
-        if (!['RESERVED', 'CONFIRMED', 'CANCELLED'].includes(state.status)) {
+        if (!['RESERVED', 'PENDING_PAYMENT', 'CONFIRMED', 'CANCELLED'].includes(state.status)) {
           throw ApplicationFailure.create({
             type: 'InvalidState',
             message: `booking is ${state.status}; only a RESERVED or CONFIRMED booking can be cancelled`,
@@ -236,12 +274,40 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     }
   moveTo('RESERVED');
 
-  // 2. Wait for a confirmation or a cancellation until the hold expires (a durable timer).
-  await condition(() => state.status !== 'RESERVED', untilTime(holdExpiresAt));
+  // 2. Wait for a confirmation or a cancellation until the hold expires (a durable timer). A payment
+  // waiting for the customer settles the booking when it is decided (its capture confirms it).
+  const open = () => state.status === 'RESERVED' || state.status === 'PENDING_PAYMENT';
+  for (;;) {
+    await condition(() => !open() || pendingDecided(), untilTime(holdExpiresAt));
+    if (!pendingDecided()) break;
+    await exclusive(async () => {
+      const paymentId = pendingPayment as string;
+      pendingPayment = undefined;
+      try {
+        await settle(paymentId);
+      } catch (err) {
+        // Declined or failed: RESERVED again, with the reason, for another try before the hold expires.
+        state.error = failureReason(err);
+        if (state.status === 'PENDING_PAYMENT') {
+          await seats.updateBooking({ bookingId: state.id, status: 'RESERVED', error: state.error });
+          moveTo('RESERVED');
+        }
+      }
+    });
+  }
   await exclusive(async () => {
-    // A confirmation that started before expiry has finished by now; anything still RESERVED expires.
-    if (state.status !== 'RESERVED') return;
-    await seats.releaseSeats({ bookingId: state.id, status: 'EXPIRED' });
+    // A confirmation that started before expiry has finished by now; anything still open expires.
+    if (!open()) return;
+    let error: { type: string; message: string } | undefined;
+    if (state.status === 'PENDING_PAYMENT' && pendingPayment) {
+      error = {
+        type: 'PaymentNotCompleted',
+        message: 'the payment was not completed before the hold expired',
+      };
+      await abandon(pendingPayment, error.message);
+      state.error = error;
+    }
+    await seats.releaseSeats({ bookingId: state.id, status: 'EXPIRED', ...(error && { error }) });
     moveTo('EXPIRED');
   });
 
@@ -270,9 +336,21 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
         bookingId: state.id,
         paymentId,
       });
-      await payments
-        .refund(paymentId, 'booking-expired')
-        .catch((err) => log.error('Refund of a late payment failed', { paymentId, ...failureReason(err) }));
+      const refunded = await payments.refund(paymentId, 'booking-expired').then(
+        () => true,
+        (err) => {
+          log.error('Refund of a late payment failed', { paymentId, ...failureReason(err) });
+          return false;
+        },
+      );
+      if (refunded && patched(BOOKING_ASYNC_PAYMENT)) {
+        // The booking says why the customer's money came back.
+        state.error = {
+          type: 'PaymentTooLate',
+          message: `payment ${paymentId} was captured after the booking ${state.status === 'EXPIRED' ? 'expired' : 'was cancelled'}; it was refunded in full`,
+        };
+        await seats.updateBooking({ bookingId: state.id, error: state.error });
+      }
     }
   }
   return finish(state);

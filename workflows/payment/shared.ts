@@ -53,9 +53,33 @@ export interface PaymentState {
   refundedAmount: number;
   refunds: PaymentRefund[];
   authorizationId?: string;
+  /** PENDING, waiting for the customer to approve an asynchronous payment (UPI, a bank redirect). */
+  awaitingCustomer?: boolean;
+  /** When the gateway lets the customer's approval lapse. */
+  actionExpiresAt?: string;
   error?: { type: string; message: string };
   /** Increases with every change, so listeners can ignore stale copies. */
   version: number;
+}
+
+/**
+ * An event the gateway sent by webhook (verified and stored by the API, then signalled here). The
+ * authorization is the gateway's view after the change; its `version` orders views of it.
+ */
+export interface GatewayEvent {
+  id: string;
+  type: string;
+  authorization: {
+    id: string;
+    status: string;
+    amount: number;
+    captured: number;
+    refunded: number;
+    version: number;
+    declineCode?: string;
+  };
+  /** Refund events: which refund (by the idempotency key Troupe sent) and how it ended. */
+  refund?: { amount: number; status: 'succeeded' | 'failed'; idempotencyKey: string };
 }
 
 export const paymentStateQuery = defineQuery<PaymentState>('paymentState');
@@ -67,7 +91,24 @@ export const refundPaymentUpdate = defineUpdate<PaymentState, [RefundRequest]>('
 export const refundRequestedSignal = defineSignal<[RefundRequest]>('refundRequested');
 /** Sent by the payment to `notifyWorkflowId` after every change. */
 export const paymentChangedSignal = defineSignal<[PaymentState]>('paymentChanged');
+/** A gateway webhook for this payment (the API forwards each verified event once). */
+export const gatewayEventSignal = defineSignal<[GatewayEvent]>('gatewayEvent');
+/** The booking gives up on a payment the customer has not approved (its hold expired, or it was cancelled). */
+export const voidRequestedSignal = defineSignal<[{ reason: string }]>('voidRequested');
+
+/**
+ * The patch under which a payment follows the gateway's webhooks: asynchronous methods wait for the
+ * customer on a durable timer, and a capture or refund whose answer was lost is settled by its event.
+ */
+export const PAYMENT_GATEWAY_EVENTS = 'payment-gateway-events';
 
 export const paymentWorkflowId = (paymentId: string): string => `payment-${paymentId}`;
+
+/**
+ * The idempotency key of each gateway call, fixed by the payment: `<id>:authorize`, `<id>:capture`,
+ * `<id>:refund:<refundId>`. A retried or replayed call presents the same key, and the gateway's
+ * webhooks name refunds by it.
+ */
+export const idempotencyKey = (paymentId: string, operation: string) => `${paymentId}:${operation}`;
 
 export const FINAL_AUTHORIZATION_STATUSES: PaymentStatus[] = ['DECLINED', 'FAILED', 'VOIDED'];

@@ -5,15 +5,19 @@ import {
   getExternalWorkflowHandle,
   log,
   metricMeter,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { PaymentActivities } from '../../activities/payment';
 import { failureReason } from '../failures';
+import { callOrWebhook, followGateway } from './gateway-events';
 import {
   capturePaymentUpdate,
   FINAL_AUTHORIZATION_STATUSES,
+  idempotencyKey,
+  PAYMENT_GATEWAY_EVENTS,
   type PaymentInput,
   type PaymentRefund,
   type PaymentState,
@@ -30,6 +34,10 @@ import {
 const AUTHORIZATION_HOLD = '7 days';
 /** How long a captured payment accepts refunds. */
 const REFUND_WINDOW = '180 days';
+/** An asynchronous payment is given this long past the gateway's expiry for its webhook to arrive. */
+const ACTION_GRACE_MS = 60_000;
+/** When the gateway gives no expiry for a pending payment. */
+const DEFAULT_ACTION_WAIT_MS = 15 * 60_000;
 
 // Gateway calls: bounded retries with backoff; declines are answers, not errors; other 4xx are final.
 const gateway = proxyActivities<PaymentActivities>({
@@ -68,6 +76,9 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
     refunds: [],
     version: 0,
   };
+  // Webhooks and asynchronous methods (runs started before this follow the gateway by its answers only).
+  const events = patched(PAYMENT_GATEWAY_EVENTS);
+  const gw = followGateway();
   let captureRequest: { amount?: number } | undefined;
   const refundQueue: Required<RefundRequest>[] = [];
 
@@ -89,7 +100,8 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
       input.capture === 'automatic'
         ? ['CAPTURED', ...FINAL_AUTHORIZATION_STATUSES]
         : ['AUTHORIZED', 'CAPTURED', ...FINAL_AUTHORIZATION_STATUSES];
-    await condition(() => done.includes(state.status));
+    // An asynchronous payment answers as soon as it waits for the customer (the API says 202).
+    await condition(() => done.includes(state.status) || state.awaitingCustomer === true);
     if (state.status === 'DECLINED') {
       throw ApplicationFailure.create({
         type: 'PaymentDeclined',
@@ -188,7 +200,8 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
     await publish({ status: 'FAILED', error });
   };
 
-  // 1. Authorize.
+  // 1. Authorize. An asynchronous method (UPI collect, a bank redirect) answers PENDING: the customer
+  // decides in their app, and the gateway's webhook says how (or a read, if the webhook is late).
   let authorizationId: string;
   try {
     const auth = await gateway.authorizePayment({
@@ -207,13 +220,20 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
       });
       return finish();
     }
+    if (auth.outcome === 'pending') {
+      if (!events) throw ApplicationFailure.nonRetryable('asynchronous payment methods need a newer worker');
+      const decided = await awaitCustomer(authorizationId, auth.expiresAt);
+      if (!decided) return finish();
+    }
   } catch (err) {
     await fail(err, 'authorize');
     return finish();
   }
-  await publish({ status: 'AUTHORIZED', authorizationId });
+  await publish({ status: 'AUTHORIZED', authorizationId, awaitingCustomer: false });
 
-  // 2. Capture, at once or when asked; an authorization nobody captures is voided.
+  // 2. Capture, at once or when asked; an authorization nobody captures is voided. A capture whose
+  // answer was lost settles when the gateway's `payment.captured` webhook arrives (no second capture:
+  // the retried call carries the same idempotency key).
   if (
     input.capture === 'manual' &&
     !(await condition(() => captureRequest !== undefined, AUTHORIZATION_HOLD))
@@ -222,17 +242,25 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
     await publish({ status: 'VOIDED' });
     return finish();
   }
+  const captureCall = () =>
+    gateway.capturePayment({ paymentId: input.paymentId, authorizationId, amount: captureRequest?.amount });
   try {
-    const { captured } = await gateway.capturePayment({
-      paymentId: input.paymentId,
-      authorizationId,
-      amount: captureRequest?.amount,
-    });
+    let captured: number;
+    if (events) {
+      const outcome = await callOrWebhook(captureCall, () => gw.captured() > 0);
+      captured = outcome.by === 'call' ? outcome.result.captured : gw.captured();
+    } else captured = (await captureCall()).captured;
     await publish({ status: 'CAPTURED', capturedAmount: captured });
     captures.add(1, { currency: input.currency });
   } catch (err) {
-    await fail(err, 'capture');
-    return finish();
+    // The call gave up, but the gateway's webhook may already have said it captured.
+    if (events && gw.captured() > 0) {
+      await publish({ status: 'CAPTURED', capturedAmount: gw.captured() });
+      captures.add(1, { currency: input.currency });
+    } else {
+      await fail(err, 'capture');
+      return finish();
+    }
   }
 
   // 3. Refunds, one at a time, until all is refunded or the window closes.
@@ -244,13 +272,23 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
     const pending: PaymentRefund = { id: request.refundId, amount: request.amount, status: 'PENDING' };
     await publish({ refunds: [...state.refunds, pending] });
     const settle = (refund: PaymentRefund) => state.refunds.map((r) => (r.id === refund.id ? refund : r));
-    try {
-      const { refunded } = await gateway.refundPayment({
+    const key = idempotencyKey(input.paymentId, `refund:${request.refundId}`);
+    const refundCall = () =>
+      gateway.refundPayment({
         paymentId: input.paymentId,
         authorizationId,
         refundId: request.refundId,
         amount: request.amount,
       });
+    try {
+      let refunded: number;
+      if (events) {
+        const outcome = await callOrWebhook(refundCall, () => gw.refund(key) !== undefined);
+        const byWebhook = outcome.by === 'webhook' ? gw.refund(key) : undefined;
+        if (byWebhook?.status === 'failed')
+          throw ApplicationFailure.nonRetryable('the bank declined the refund', 'RefundDeclined');
+        refunded = outcome.by === 'call' ? outcome.result.refunded : (byWebhook?.amount ?? request.amount);
+      } else refunded = (await refundCall()).refunded;
       const refundedAmount = state.refundedAmount + refunded;
       await publish({
         refunds: settle({ ...pending, amount: refunded, status: 'SUCCEEDED' }),
@@ -267,6 +305,50 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
     refundQueue.shift();
   }
   return finish();
+
+  /**
+   * An asynchronous payment waits for the customer: until the gateway's webhook says what they did,
+   * the booking gives up on it, or the request lapses (its expiry plus a margin, read from the gateway
+   * then, in case the webhook was lost). Returns whether it was authorized; otherwise it has recorded
+   * how it ended (DECLINED, or VOIDED when it lapsed or was given up).
+   */
+  async function awaitCustomer(id: string, expiresAt: string | undefined): Promise<boolean> {
+    await publish({
+      status: 'PENDING',
+      authorizationId: id,
+      awaitingCustomer: true,
+      actionExpiresAt: expiresAt,
+    });
+    const waitMs = expiresAt ? Date.parse(expiresAt) - Date.now() + ACTION_GRACE_MS : DEFAULT_ACTION_WAIT_MS;
+    await condition(() => gw.decided() || gw.voidRequested() !== undefined, Math.max(1, waitMs));
+    if (!gw.decided() && gw.voidRequested() === undefined)
+      gw.learn(await gateway.getAuthorization({ authorizationId: id }));
+    const status = gw.view()?.status;
+    if (gw.voidRequested() !== undefined || status === 'pending' || status === undefined) {
+      // Nobody approved in time, or the booking no longer wants it: withdraw the request (an approval
+      // that raced in is voided too; nothing was captured).
+      await gateway.voidPayment({ paymentId: input.paymentId, authorizationId: id });
+      const reason = gw.voidRequested() ?? 'the customer did not approve the payment in time';
+      await publish({
+        status: 'VOIDED',
+        awaitingCustomer: false,
+        error: { type: 'PaymentExpired', message: reason },
+      });
+      return false;
+    }
+    if (status === 'declined' || status === 'expired' || status === 'voided') {
+      const expired = status !== 'declined';
+      await publish({
+        status: expired ? 'VOIDED' : 'DECLINED',
+        awaitingCustomer: false,
+        error: expired
+          ? { type: 'PaymentExpired', message: 'the payment request lapsed before the customer approved it' }
+          : { type: 'PaymentDeclined', message: 'the customer declined the payment' },
+      });
+      return false;
+    }
+    return true;
+  }
 }
 
 function failureOf(err: unknown, step: string): { type: string; message: string } {
