@@ -173,6 +173,7 @@ async function main(): Promise<number> {
           ? Number.POSITIVE_INFINITY
           : Math.max(faultsEndedAt, runStart + o.durationMs) + SETTLE_MS,
       shows,
+      gateway: { url: stack.gatewayUrl, key: stack.gatewayKey },
       burst: { at: Math.round(o.durationMs * 0.3), leads: o.burstLeads, bookings: o.burstBookings },
     };
     const plans = planWorkload(random, workloadOptions);

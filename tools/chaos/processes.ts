@@ -18,6 +18,8 @@ import { ensureToxiproxy } from './toxiproxy';
 export const PROXIED = ['mysql', 'smtp', 'gateway', 'groq', 'tavily'] as const;
 export type Proxied = (typeof PROXIED)[number];
 export const GATEWAY_KEY = 'sk_test_troupe_sandbox';
+/** The secret the sandbox signs its webhooks with, and the API checks them with. */
+export const WEBHOOK_SECRET = 'whsec_troupe_chaos_0123456789';
 
 export interface ChaosOptions {
   database: string;
@@ -116,6 +118,7 @@ export class Stack {
       RATE_LIMIT_PER_MINUTE: '1000000',
       SHUTDOWN_GRACE_SECONDS: '5',
       DATA_DIR: this.options.dataDir,
+      GATEWAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
     };
   }
 
@@ -136,12 +139,18 @@ export class Stack {
     await this.startTemporal();
 
     const gatewayPort = await freePort();
+    const apiPort = await freePort();
+    // The gateway sends its signed events to the API, twice each and out of order (its chaos mode).
     this.gateway = await spawnPart(
       'gateway/main.ts',
       {
         MYSQL_URL: this.directMysqlUrl(),
         SANDBOX_GATEWAY_PORT: String(gatewayPort),
         NODE_ENV: 'development',
+        SANDBOX_GATEWAY_WEBHOOK_URLS: `http://127.0.0.1:${apiPort}/api/v1/webhooks/gateway`,
+        SANDBOX_GATEWAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        SANDBOX_GATEWAY_WEBHOOK_MODE: 'chaos',
+        SANDBOX_GATEWAY_PENDING_SECONDS: String(this.options.holdSeconds * 2),
       },
       /Sandbox payment gateway listening/,
     );
@@ -165,7 +174,6 @@ export class Stack {
 
     // The first worker builds the workflow bundle (cached by source hash); the others load it.
     for (let i = 0; i < this.options.workers; i++) await this.startWorker(i);
-    const apiPort = await freePort();
     this.api = await spawnPart('api/main.ts', { ...this.troupeEnv(), PORT: String(apiPort) }, /listening/i);
     this.apiUrl = `http://127.0.0.1:${apiPort}`;
   }

@@ -50,6 +50,8 @@ export const MUST_BE_ZERO = [
   'seatsHeldByTwoBookings',
   'seatsHeldByFinishedBookings',
   'ledgerMysqlDisagreeing',
+  'webhookEventsLost',
+  'paymentsSettledTwice',
 ] as const;
 
 export interface Reconciliation {
@@ -75,6 +77,12 @@ export interface Reconciliation {
   seatsHeldByTwoBookings: number;
   seatsHeldByFinishedBookings: number;
   ledgerMysqlDisagreeing: number;
+  /** Gateway events the gateway got a 2xx for that Troupe has no record of. */
+  webhookEventsLost: number;
+  /** Gateway events still waiting for a 2xx (the receiver refused or was away); reported, not a failure by itself. */
+  webhookEventsUndelivered: number;
+  /** An authorization authorized or captured more than once, or one refund (idempotency key) applied twice. */
+  paymentsSettledTwice: number;
   /** Each problem found, named, so a failing run says which workflow to look at. */
   problems: string[];
   /** What is within the promise but worth reading (a counted resend). */
@@ -160,6 +168,9 @@ export async function reconcile(input: ReconcileInput): Promise<Reconciliation> 
     seatsHeldByTwoBookings: 0,
     seatsHeldByFinishedBookings: 0,
     ledgerMysqlDisagreeing: 0,
+    webhookEventsLost: 0,
+    webhookEventsUndelivered: 0,
+    paymentsSettledTwice: 0,
     problems: [],
     notes: [],
   };
@@ -261,9 +272,23 @@ export async function reconcile(input: ReconcileInput): Promise<Reconciliation> 
     if (entry.kind === 'refund') sums.refunded += entry.amount;
     byAuthorization.set(entry.authorization_id, sums);
   }
+  const entries = await db
+    .selectFrom('gateway_ledger')
+    .select(['authorization_id', 'kind', 'idempotency_key'])
+    .execute();
+  const applied = new Map<string, number>();
+  for (const e of entries) {
+    const key = e.kind === 'refund' ? `refund ${e.idempotency_key}` : `${e.kind} ${e.authorization_id}`;
+    applied.set(key, (applied.get(key) ?? 0) + 1);
+  }
+  for (const [what, times] of applied) {
+    if (times > 1 && !what.startsWith('capture')) problem('paymentsSettledTwice', `${what} applied ${times} times`);
+  }
   for (const [id, sums] of byAuthorization) {
-    if (sums.captures > 1)
+    if (sums.captures > 1) {
       problem('duplicateCaptures', `authorization ${id} captured ${sums.captures} times`);
+      problem('paymentsSettledTwice', `authorization ${id} captured ${sums.captures} times`);
+    }
     if (sums.refunded > sums.captured)
       problem('refundsAboveCapture', `authorization ${id}: refunded ${sums.refunded} of ${sums.captured}`);
   }
@@ -295,7 +320,21 @@ export async function reconcile(input: ReconcileInput): Promise<Reconciliation> 
     }
   }
 
-  // 5. Seats: never one seat in two live bookings; no hold left by a finished booking.
+  // 5. Webhooks: every event the gateway delivered (a 2xx) is in Troupe's record.
+  const deliveries = await db
+    .selectFrom('gateway_webhook_deliveries')
+    .select(['event_id', 'delivered_at', 'failed_at'])
+    .execute();
+  const storedEvents = new Set(
+    (await db.selectFrom('gateway_events').select('event_id').execute()).map((e) => e.event_id),
+  );
+  for (const d of deliveries) {
+    if (d.delivered_at && !storedEvents.has(d.event_id))
+      problem('webhookEventsLost', `event ${d.event_id} was acknowledged but is not stored`);
+    if (!d.delivered_at) result.webhookEventsUndelivered++;
+  }
+
+  // 6. Seats: never one seat in two live bookings; no hold left by a finished booking.
   const bookings = await db.selectFrom('bookings').select(['id', 'show_id', 'seat_ids', 'status']).execute();
   const owner = new Map<string, string>();
   for (const booking of bookings) {

@@ -90,6 +90,9 @@ export function writeReport(report: Report, dir: string, print: (line: string) =
     ['seats held by two bookings', r.seatsHeldByTwoBookings, true],
     ['seats still held by finished bookings', r.seatsHeldByFinishedBookings, true],
     ['ledger and MySQL disagreeing', r.ledgerMysqlDisagreeing, true],
+    ['webhook events lost (acknowledged, not stored)', r.webhookEventsLost, true],
+    ['webhook events still undelivered', r.webhookEventsUndelivered, false],
+    ['payments settled twice (ledger)', r.paymentsSettledTwice, true],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   print(

@@ -10,6 +10,7 @@ export const SCENARIOS = [
   'booking-cancel',
   'booking-expire',
   'booking-decline-retry',
+  'booking-upi',
   'payment-refund',
   'payment-manual',
 ] as const;
@@ -50,6 +51,8 @@ export interface WorkloadOptions {
   /** Clients stop retrying and polling at this time (ms since epoch). */
   deadline: () => number;
   shows: { id: number; seats: string[] }[];
+  /** The sandbox gateway, for the customer's app (approving an asynchronous payment). */
+  gateway: { url: string; key: string };
   /** Besides the spread: this many leads and confirmed bookings posted at one moment (`at` ms in). */
   burst?: { at: number; leads: number; bookings: number };
 }
@@ -131,6 +134,7 @@ export function planWorkload(random: Random, options: WorkloadOptions) {
     ['booking-cancel', 10],
     ['booking-expire', 10],
     ['booking-decline-retry', 10],
+    ['booking-upi', 12],
     ['payment-refund', 12],
     ['payment-manual', 8],
   ];
@@ -224,7 +228,9 @@ export async function play(options: WorkloadOptions, plan: PlannedWorkflow, reco
           });
           if (declined.status !== 402) throw new GaveUp(`declined confirm answered ${declined.status}`);
         }
-        if (plan.scenario !== 'booking-expire') {
+        if (plan.scenario === 'booking-upi') {
+          await payByApp(options, client, record, plan.amount % 500 !== 0);
+        } else if (plan.scenario !== 'booking-expire') {
           await client.call('POST', `/api/v1/bookings/${record.id}/confirm`, {
             paymentMethod: 'pm_card_visa',
           });
@@ -272,6 +278,26 @@ export async function play(options: WorkloadOptions, plan: PlannedWorkflow, reco
   } catch (err) {
     record.clientError = (err as Error).message;
   }
+}
+
+/**
+ * An asynchronous payment (UPI collect): the confirm answers 202 PENDING_PAYMENT; the customer then
+ * approves in their app after a moment — or, sometimes, never (the hold expires, the payment is voided).
+ */
+async function payByApp(options: WorkloadOptions, client: Client, record: Started, approves: boolean) {
+  const confirm = await client.call('POST', `/api/v1/bookings/${record.id}/confirm`, {
+    paymentMethod: 'pm_upi_collect',
+  });
+  if (confirm.status !== 202) throw new GaveUp(`UPI confirm answered ${confirm.status}`);
+  if (!approves) return;
+  const paymentId = (confirm.body.payment as { id: string } | undefined)?.id;
+  const payment = await client.call('GET', `/api/v1/payments/${paymentId}`);
+  await sleep(500 + Math.random() * 2_500);
+  const response = await fetch(
+    `${options.gateway.url}/_sandbox/authorizations/${payment.body.authorizationId}/approve`,
+    { method: 'POST', headers: { authorization: `Bearer ${options.gateway.key}` } },
+  );
+  if (response.status !== 200) throw new GaveUp(`the customer could not approve: ${response.status}`);
 }
 
 /** Starts every planned workflow at its time; resolves when all have finished or given up. */
