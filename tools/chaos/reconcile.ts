@@ -282,7 +282,8 @@ export async function reconcile(input: ReconcileInput): Promise<Reconciliation> 
     applied.set(key, (applied.get(key) ?? 0) + 1);
   }
   for (const [what, times] of applied) {
-    if (times > 1 && !what.startsWith('capture')) problem('paymentsSettledTwice', `${what} applied ${times} times`);
+    if (times > 1 && !what.startsWith('capture'))
+      problem('paymentsSettledTwice', `${what} applied ${times} times`);
   }
   for (const [id, sums] of byAuthorization) {
     if (sums.captures > 1) {
