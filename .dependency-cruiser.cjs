@@ -72,8 +72,16 @@ module.exports = {
     {
       name: 'activities-not-on-entry-points',
       severity: 'error',
-      from: { path: '^activities/' },
+      comment:
+        "One exception: a webhook event's data is the entity as the API's GET shows it, so the snapshot reads the API's read models (api/*/store.ts).",
+      from: { path: '^activities/', pathNot: '^activities/webhooks/snapshot\\.ts$' },
       to: { path: ours('api', 'gateway', 'worker') },
+    },
+    {
+      name: 'webhook-snapshot-reads-read-models-only',
+      severity: 'error',
+      from: { path: '^activities/webhooks/snapshot\\.ts$' },
+      to: { path: ours('api', 'gateway', 'worker'), pathNot: '^api/[^/]+/store\\.ts$' },
     },
     {
       name: 'api-not-on-worker-side',

@@ -6,6 +6,7 @@ import type { Db } from '../db';
 import { createBookingActivities } from './booking';
 import { createLeadActivities } from './lead';
 import { createPaymentActivities } from './payment';
+import { createWebhookActivities, type WebhookDeps } from './webhooks';
 
 /** Everything activities touch, built once by the worker (or a test) and passed in. */
 export interface ActivityDeps {
@@ -18,6 +19,8 @@ export interface ActivityDeps {
   tavily?: TavilyClient;
   groq?: GroqSettings;
   paymentGateway: PaymentGateway;
+  /** Outbound webhooks: publishing business events and delivering them. */
+  webhooks: Omit<WebhookDeps, 'db'>;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -35,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     }),
     ...createBookingActivities({ db: deps.db, mail }),
     ...createPaymentActivities({ db: deps.db, gateway: deps.paymentGateway }),
+    ...createWebhookActivities({ db: deps.db, ...deps.webhooks }),
   };
 }
 

@@ -17,6 +17,8 @@ import { leadRoutes } from './leads/routes';
 import { openApiDocument } from './openapi';
 import { paymentRoutes } from './payments/routes';
 import { showRoutes } from './shows/routes';
+import { registerWebhookMetrics } from './webhook-endpoints/metrics';
+import { webhookEndpointRoutes } from './webhook-endpoints/routes';
 import { GATEWAY_WEBHOOK_PATH, webhookRoutes } from './webhooks/routes';
 
 export function apiRoutes(deps: ApiDeps): RouteSpec[] {
@@ -27,6 +29,7 @@ export function apiRoutes(deps: ApiDeps): RouteSpec[] {
     ...bookingRoutes(deps),
     ...paymentRoutes(deps),
     ...webhookRoutes(deps),
+    ...webhookEndpointRoutes(deps),
   ];
 }
 
@@ -51,6 +54,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.set('trust proxy', trustProxy(config.http.trustProxy));
 
   const metrics = httpMetrics();
+  registerWebhookMetrics(metrics.registry, deps.db);
   app.use(
     pinoHttp({
       logger,

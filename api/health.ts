@@ -5,6 +5,7 @@ import { poolStats } from '../db';
 import { workerHealthProblem } from '../db/worker-health';
 import { llmTaskQueue } from '../workflows/lead/shared';
 import { bookingTaskQueue } from '../workflows/task-queues';
+import { webhookTaskQueue } from '../workflows/webhooks/shared';
 import type { ApiDeps } from './deps';
 import { Problem, problemSchema } from './http/problem';
 import { route } from './http/route';
@@ -38,6 +39,8 @@ function troupeQueues(taskQueue: string): [string, QueueKind][] {
     [bookingTaskQueue(taskQueue), 'workflow'],
     [bookingTaskQueue(taskQueue), 'activity'],
     [llmTaskQueue(taskQueue), 'activity'],
+    [webhookTaskQueue(taskQueue), 'workflow'],
+    [webhookTaskQueue(taskQueue), 'activity'],
   ];
 }
 

@@ -39,6 +39,16 @@ const list = <T extends z.ZodType<string, string>>(item: T) =>
         .filter(Boolean),
     )
     .pipe(z.array(item).min(1));
+/** A duration such as `500ms`, `5s`, `5m`, `2h`, `1d`: in milliseconds. */
+export function parseDuration(value: string): number | undefined {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value.trim());
+  if (!match) return undefined;
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms'];
+  return Number(match[1]) * unit;
+}
+const duration = z.string().refine((v) => (parseDuration(v) ?? 0) > 0, {
+  message: 'each item must be a positive duration such as 500ms, 5s, 5m, 2h or 1d',
+});
 /** A webhook signing secret: long enough to be a secret. */
 const secret = z.string().min(16, 'each secret must be 16+ characters');
 
@@ -158,6 +168,14 @@ export const envSchema = z
         ),
     ),
     CODEC_PORT: withDefault(port, 8888),
+
+    // Outbound webhooks (README "Webhooks"): private and plain-http receivers only outside production.
+    WEBHOOK_ALLOW_PRIVATE: optional(flag),
+    WEBHOOK_TIMEOUT_MS: withDefault(positiveInt.min(100).max(60_000), 10_000),
+    WEBHOOK_RETRY_SCHEDULE: withDefault(list(duration), '5s,5m,30m,2h,5h,10h,10h,10h,14h,20h'),
+    WEBHOOK_DISABLE_AFTER_SECONDS: withDefault(positiveInt, 5 * 24 * 3_600),
+    WEBHOOK_ROTATION_SECONDS: withDefault(positiveInt, 24 * 3_600),
+    WEBHOOK_DELIVERY_SLOTS: withDefault(positiveInt.max(1_000), 20),
 
     SHUTDOWN_GRACE_SECONDS: withDefault(positiveInt, 25),
     MIGRATE_ON_START: withDefault(flag, 'true'),

@@ -1,5 +1,5 @@
 import type { PayloadKey } from '../encryption/keys';
-import { type Env, envSchema, SANDBOX_WEBHOOK_SECRET } from './env';
+import { type Env, envSchema, parseDuration, SANDBOX_WEBHOOK_SECRET } from './env';
 
 export { ENV_VARIABLES, type Env } from './env';
 
@@ -91,10 +91,26 @@ export interface Config {
   /** Traces go to this OTLP/HTTP endpoint when set; tracing is off otherwise. */
   otel?: { endpoint: string; serviceName?: string };
   shutdownGraceSeconds: number;
+  /** Outbound webhooks: who may be called, how long an attempt may take, when to retry and give up. */
+  webhooks: WebhookSettings;
   /** Payload encryption: unset keys (outside production) mean the local key in DATA_DIR (encryption/). */
   encryption: { enabled: boolean; keys?: PayloadKey[] };
   /** The remote codec endpoints for the Web UI (on the API's port, or `npm run codec` on `port`). */
   codec: { token?: string; corsOrigins: string[]; port: number };
+}
+
+export interface WebhookSettings {
+  /** Plain http and private, loopback or link-local addresses (default: outside production only). */
+  allowPrivate: boolean;
+  timeoutMs: number;
+  /** Delay before each retry, in ms: one attempt, then one more per entry. */
+  retryScheduleMs: number[];
+  /** An endpoint whose deliveries have all failed this long is disabled. */
+  disableAfterMs: number;
+  /** After a rotation, the previous secret keeps signing this long. */
+  rotationMs: number;
+  /** Deliveries in flight at once per worker (their own task queue). */
+  deliverySlots: number;
 }
 
 /** Reads and validates the environment once, at start-up. */
@@ -194,6 +210,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ? { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME }
       : undefined,
     shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
+    webhooks: {
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE ?? env.NODE_ENV !== 'production',
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE.map((d) => parseDuration(d) as number),
+      disableAfterMs: env.WEBHOOK_DISABLE_AFTER_SECONDS * 1000,
+      rotationMs: env.WEBHOOK_ROTATION_SECONDS * 1000,
+      deliverySlots: env.WEBHOOK_DELIVERY_SLOTS,
+    },
     encryption: { enabled: env.PAYLOAD_ENCRYPTION === 'on', keys: env.PAYLOAD_ENCRYPTION_KEYS },
     codec: {
       token: env.CODEC_TOKEN,

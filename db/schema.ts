@@ -172,6 +172,61 @@ export interface GatewayEventsTable {
   forwarded_at: Date | null;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  description: string | null;
+  events: Json;
+  enabled: ColumnType<number, number | undefined, number>;
+  disabled_reason: string | null;
+  /** The signing secret, sealed with the payload encryption keys (encryption/secrets.ts). */
+  secret: string;
+  /** During a rotation: the old secret, still signing until `previous_secret_until`. */
+  previous_secret: string | null;
+  previous_secret_until: Date | null;
+  /** Since when every delivery has failed (cleared by a success); long enough disables the endpoint. */
+  failing_since: Date | null;
+  deleted_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface WebhookEventsTable {
+  id: string;
+  type: string;
+  entity_id: string;
+  occurred_at: Date;
+  /** `{ id, type, occurredAt, data }`: exactly the bytes every delivery of it sends. */
+  payload: Json;
+  created_at: CreatedAt;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'gone' | 'disabled';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  status: WebhookDeliveryStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Date | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  attempt: number;
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+  response_body: string | null;
+  attempted_at: CreatedAt;
+}
+
 export interface Database {
   leads: LeadsTable;
   mail_deliveries: MailDeliveriesTable;
@@ -187,4 +242,8 @@ export interface Database {
   payments: PaymentsTable;
   worker_health: WorkerHealthTable;
   gateway_events: GatewayEventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

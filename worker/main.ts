@@ -48,6 +48,7 @@ runMain('worker', async (config, logger) => {
     shutdownGraceSeconds: config.shutdownGraceSeconds,
     encryption: config,
     sizing: config.worker,
+    webhookSlots: config.webhooks.deliverySlots,
     onActivityFinished: health.onActivityFinished,
   });
   const healthUrl = await health.start(workers, config.worker.healthPort);
@@ -93,6 +94,7 @@ runMain('worker', async (config, logger) => {
   logger.info('Worker drained and stopped');
   await connection.close();
   deps.mailer.close();
+  await deps.close();
   await db.destroy();
   await tracing.shutdown();
   clearTimeout(exitAnyway);

@@ -6,6 +6,7 @@ import { troupeDataConverter } from '../encryption/data-converter';
 import type { Tracing } from '../observability/tracing';
 import { llmTaskQueue } from '../workflows/lead/shared';
 import { bookingTaskQueue } from '../workflows/task-queues';
+import { webhookTaskQueue } from '../workflows/webhooks/shared';
 import { activityInterceptors } from './interceptors';
 
 export interface TroupeWorkerOptions {
@@ -25,6 +26,8 @@ export interface TroupeWorkerOptions {
   encryption: Pick<Config, 'encryption' | 'dataDir'>;
   /** Slots and cache of each workflow worker (WORKER_* settings); SDK-independent defaults when absent. */
   sizing?: WorkerSizing;
+  /** Webhook deliveries in flight at once (WEBHOOK_DELIVERY_SLOTS); default 20. */
+  webhookSlots?: number;
   /** Called whenever an activity attempt ends (the progress monitor counts them). */
   onActivityFinished?: () => void;
 }
@@ -94,12 +97,15 @@ export function createPlainWorker(
  * The one place Troupe's workers are assembled, for `npm run worker` and the tests alike: the main
  * worker (leads; all workflows and activities, so runs started on it before the bookings queue existed
  * still finish), the bookings worker (bookings and payments, which people wait on: their own queue and
- * slots, so a backlog of leads never delays them) and the LLM worker (Groq calls only, rate-capped).
+ * slots, so a backlog of leads never delays them), the webhooks worker (deliveries, their own queue and
+ * slots) and the LLM worker (Groq calls only, rate-capped).
  */
 export async function createWorkers(options: TroupeWorkerOptions): Promise<Worker[]> {
   const activities = createActivities(options.deps);
   const common = commonOptions(options);
   const sizing = options.sizing ?? DEFAULT_SIZING;
+  // Workflow spans leave the sandbox through this sink.
+  const sinks = { exporter: makeWorkflowExporter(options.tracing.spanProcessor, options.tracing.resource) };
   const workflowWorker = (taskQueue: string) =>
     Worker.create({
       ...common,
@@ -111,12 +117,21 @@ export async function createWorkers(options: TroupeWorkerOptions): Promise<Worke
       maxConcurrentLocalActivityExecutions: sizing.localActivitySlots,
       maxConcurrentWorkflowTaskExecutions: sizing.workflowTaskSlots,
       ...(sizing.maxCachedWorkflows !== undefined && { maxCachedWorkflows: sizing.maxCachedWorkflows }),
-      // Workflow spans leave the sandbox through this sink.
-      sinks: { exporter: makeWorkflowExporter(options.tracing.spanProcessor, options.tracing.resource) },
+      sinks,
     });
   return Promise.all([
     workflowWorker(options.taskQueue),
     workflowWorker(bookingTaskQueue(options.taskQueue)),
+    // Webhook deliveries: their own queue and slots, so a slow or dead receiver holds up only them.
+    Worker.create({
+      ...common,
+      taskQueue: webhookTaskQueue(options.taskQueue),
+      workflowBundle: options.workflowBundle,
+      activities: { attemptWebhookDelivery: activities.attemptWebhookDelivery },
+      maxConcurrentActivityTaskExecutions: options.webhookSlots ?? 20,
+      maxConcurrentWorkflowTaskExecutions: 10,
+      sinks,
+    }),
     Worker.create({
       ...common,
       taskQueue: llmTaskQueue(options.taskQueue),

@@ -2,3 +2,4 @@
 export { bookingWorkflow } from './booking/workflow';
 export { leadWorkflow } from './lead/workflow';
 export { paymentWorkflow } from './payment/workflow';
+export { webhookDeliveryWorkflow } from './webhooks/workflow';

@@ -76,7 +76,8 @@ export async function startTroupe(
   let nativeConnection: NativeConnection | undefined;
   let health: ReturnType<typeof workerHealth> | undefined;
   const tracing = options.tracing ?? setupTracing({}, 'troupe-test');
-  if (workerDb) {
+  const deps = workerDb && activityDependencies(config, workerDb, logger);
+  if (workerDb && deps) {
     health = workerHealth({
       db: workerDb,
       taskQueue: config.temporal.taskQueue,
@@ -89,13 +90,14 @@ export async function startTroupe(
       connection: nativeConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: activityDependencies(config, workerDb, logger),
+      deps,
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' },
       tracing,
       llmActivitiesPerSecond: llmRateCap(config),
       shutdownGraceSeconds: 2,
       encryption: config,
       sizing: config.worker,
+      webhookSlots: config.webhooks.deliverySlots,
       onActivityFinished: health.onActivityFinished,
     });
     running = runWorkers(workers);
@@ -116,6 +118,7 @@ export async function startTroupe(
     health = undefined;
     await nativeConnection?.close();
     nativeConnection = undefined;
+    await deps?.close();
     await workerDb?.destroy().catch(() => undefined);
   };
   return {

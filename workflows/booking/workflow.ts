@@ -11,6 +11,8 @@ import {
 } from '@temporalio/workflow';
 import type { BookingActivities } from '../../activities/booking';
 import { failureReason } from '../failures';
+import { type WebhookEmitter, webhookEmitter } from '../webhooks/emit';
+import type { WebhookEventType } from '../webhooks/shared';
 import type { PaymentState } from '../payment/shared';
 import { bookingPayments, paymentSummary } from './payments';
 import {
@@ -84,8 +86,11 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
       busy = false;
     }
   };
+  const webhooks = webhookEmitter();
   const moveTo = (status: BookingStatus) => {
     state.status = status;
+    const event = BOOKING_EVENTS[status];
+    if (event) webhooks.emit(event, state.id);
     upsertSearchAttributes([{ key: BookingStatusAttribute, value: status }]);
     if (status !== 'RESERVED') outcomes.add(1, { status });
     log.info('Booking status changed', { bookingId: state.id, status });
@@ -259,7 +264,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
           message: `Seats ${hold.takenSeatIds.join(', ')} are taken`,
         };
         moveTo('REJECTED');
-        return finish(state);
+        return finish(state, webhooks);
       }
       Object.assign(state, {
         amount: hold.amount,
@@ -270,7 +275,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     } catch (err) {
       state.error = failureReason(err);
       moveTo('REJECTED');
-      return finish(state);
+      return finish(state, webhooks);
     }
   moveTo('RESERVED');
 
@@ -353,7 +358,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
       }
     }
   }
-  return finish(state);
+  return finish(state, webhooks);
 }
 
 /** How long an expired booking waits on a payment it stopped waiting for, to refund a late capture. */
@@ -362,7 +367,16 @@ const LATE_PAYMENT_WAIT = '1 day';
 /** Milliseconds from workflow time to `at`; at least 1, as a timer needs a positive duration. */
 const untilTime = (at: number) => Math.max(1, at - Date.now());
 
-async function finish(state: BookingState): Promise<BookingState> {
+async function finish(state: BookingState, webhooks: WebhookEmitter): Promise<BookingState> {
   await condition(allHandlersFinished);
+  await webhooks.flushed();
   return state;
 }
+
+/** The statuses subscribers hear about (README "Webhooks"). */
+const BOOKING_EVENTS: Partial<Record<BookingStatus, WebhookEventType>> = {
+  RESERVED: 'booking.reserved',
+  CONFIRMED: 'booking.confirmed',
+  CANCELLED: 'booking.cancelled',
+  EXPIRED: 'booking.expired',
+};

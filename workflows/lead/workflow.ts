@@ -10,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { LeadActivities } from '../../activities/lead';
 import { failureReason } from '../failures';
+import { webhookEmitter } from '../webhooks/emit';
 import {
   type LeadFailure,
   type LeadState,
@@ -63,6 +64,7 @@ const finished = metricMeter.createCounter('troupe_leads_finished', 'leads', 'Le
 export async function leadWorkflow(lead: LeadWorkflowInput): Promise<LeadState> {
   const state: LeadState = { status: 'NEW' };
   setHandler(leadStateQuery, () => state);
+  const webhooks = webhookEmitter();
   const bookkeeping = statusWritesAreLocal() ? localBookkeeping : scheduledBookkeeping;
   // Groq calls wait their turn on the rate-capped LLM task queue, so they may queue for a long time.
   const llm = proxyActivities<LeadActivities>({
@@ -124,13 +126,16 @@ export async function leadWorkflow(lead: LeadWorkflowInput): Promise<LeadState> 
     step = 'report';
     const delivery = await sendReport({ lead, research, analysis });
     await moveTo('COMPLETED', { delivery });
+    webhooks.emit('lead.completed', lead.id);
     finished.add(1, { status: 'COMPLETED' });
   } catch (err) {
     const error = describeFailure(step, err);
     log.warn('Lead enrichment failed', { leadId: lead.id, ...error });
     await moveTo('FAILED', { error });
+    webhooks.emit('lead.failed', lead.id);
     finished.add(1, { status: 'FAILED', reason: error.type });
   }
+  await webhooks.flushed();
   return state;
 }
 

@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { PaymentActivities } from '../../activities/payment';
 import { failureReason } from '../failures';
+import { type WebhookEmitter, webhookEmitter } from '../webhooks/emit';
 import { callOrWebhook, followGateway } from './gateway-events';
 import {
   capturePaymentUpdate,
@@ -182,16 +183,20 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
   setHandler(refundRequestedSignal, enqueueRefund);
 
   /** Records a change in MySQL first, then applies it: handlers and listeners only ever see what is stored. */
+  const webhooks = webhookEmitter();
   const publish = async (changes: Partial<PaymentState>) => {
     const next = { ...state, ...changes, version: state.version + 1 };
     await bookkeeping.recordPayment(next);
+    const before = { ...state };
     Object.assign(state, next);
+    emitChanges(webhooks, before, next);
     upsertSearchAttributes([{ key: PaymentStatusAttribute, value: state.status }]);
     if (input.notifyWorkflowId)
       await getExternalWorkflowHandle(input.notifyWorkflowId).signal(paymentChangedSignal, state);
   };
   const finish = async () => {
     await condition(allHandlersFinished);
+    await webhooks.flushed();
     return state;
   };
   const fail = async (err: unknown, step: string) => {
@@ -354,4 +359,17 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
 function failureOf(err: unknown, step: string): { type: string; message: string } {
   const { type, message } = failureReason(err);
   return { type, message: `${step}: ${message}` };
+}
+
+/** What subscribers hear about a change (README "Webhooks"): captured, failed, each refund that succeeds. */
+function emitChanges(webhooks: WebhookEmitter, before: PaymentState, after: PaymentState) {
+  if (after.status !== before.status) {
+    if (after.status === 'CAPTURED') webhooks.emit('payment.captured', after.id);
+    if (after.status === 'FAILED' || after.status === 'DECLINED') webhooks.emit('payment.failed', after.id);
+  }
+  for (const refund of after.refunds) {
+    const was = before.refunds.find((r) => r.id === refund.id);
+    if (refund.status === 'SUCCEEDED' && was?.status !== 'SUCCEEDED')
+      webhooks.emit('payment.refunded', after.id, refund.id);
+  }
 }
