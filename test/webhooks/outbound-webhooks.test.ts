@@ -1,9 +1,11 @@
 import { Webhook } from 'standardwebhooks';
 import { webhookPoster } from '../../activities/webhooks/http';
 import { assertCallable } from '../../api/webhook-endpoints/url-policy';
+import { webhookDeliveryWorkflowId } from '../../workflows/webhooks/shared';
 import { prepareDatabase } from '../support/environment';
 import { SandboxGateway } from '../support/gateway';
 import { eventually, http, newLead, startTroupe, type Troupe } from '../support/harness';
+import { recordHistory } from '../support/histories';
 import { createShow } from '../support/inventory';
 import { freePort } from '../support/ports';
 import { SmtpSink } from '../support/smtp-sink';
@@ -110,6 +112,8 @@ describe('outbound webhooks', () => {
       return log;
     });
     expect(logged).toMatchObject({ eventId: event.id, attempts: [{ statusCode: 200, error: null }] });
+    recordHistory(lead.body.workflowId, 'lead-completed-with-webhook');
+    recordHistory(webhookDeliveryWorkflowId(logged?.id ?? ''), 'webhook-delivery-delivered');
   });
 
   it('retries a 500 with the same webhook-id until it is taken, and redelivers on request', async () => {
@@ -130,6 +134,7 @@ describe('outbound webhooks', () => {
     });
     expect(delivery?.attempts.map((a) => a.statusCode)).toEqual([500, 503, 200]);
     expect(delivery?.attempts[1]?.responseBody).toHaveLength(1024);
+    recordHistory(webhookDeliveryWorkflowId(delivery?.id ?? ''), 'webhook-delivery-retried');
 
     const again = await api(`/webhook-endpoints/${endpoint.id}/deliveries/${delivery?.id}/redeliver`, {
       method: 'POST',
@@ -185,9 +190,13 @@ describe('outbound webhooks', () => {
         return up.at('/late');
       });
       expect(verify(late.secret, hit as never).type).toBe('ping');
-      const [delivery] = await deliveries(late.id);
+      const [delivery] = await eventually(async () => {
+        const log = await deliveries(late.id);
+        expect(log[0]?.status).toBe('delivered');
+        return log;
+      });
       expect(delivery?.attempts[0]?.error).toMatch(/ECONNREFUSED/);
-      expect(delivery?.status).toBe('delivered');
+      recordHistory(webhookDeliveryWorkflowId(delivery?.id ?? ''), 'webhook-delivery-receiver-down-then-up');
     } finally {
       await up.stop();
     }
@@ -202,7 +211,9 @@ describe('outbound webhooks', () => {
     expect(disabled.disabledReason).toMatch(
       /^every delivery failed since .* \(WEBHOOK_DISABLE_AFTER_SECONDS=4\)$/,
     );
-    expect((await deliveries(dead.id))[0]?.status).toBe('disabled');
+    const [given] = await deliveries(dead.id);
+    expect(given?.status).toBe('disabled');
+    recordHistory(webhookDeliveryWorkflowId(given?.id ?? ''), 'webhook-delivery-gave-up-disabled');
     const enabled = await api(`/webhook-endpoints/${dead.id}`, { method: 'PATCH', body: { enabled: true } });
     expect(enabled.body).toMatchObject({ enabled: true, disabledReason: null, failingSince: null });
   });
@@ -253,6 +264,9 @@ describe('outbound webhooks', () => {
       status: 'CAPTURED',
       amount: 900,
     });
+    recordHistory(held.body.workflowId, 'booking-confirmed-with-webhooks');
+    const payment = events.find((e) => e.type === 'payment.captured')?.data as { workflowId: string };
+    recordHistory(payment.workflowId, 'payment-captured-with-webhook');
   });
 });
 
