@@ -26,19 +26,28 @@ export interface WebhookHttpOptions {
  */
 export function webhookPoster(options: WebhookHttpOptions) {
   const filter = { allowPrivateIPAddress: options.allowPrivate, keepAlive: true, maxSockets: 50 };
-  const agents = { http: new RequestFilteringHttpAgent(filter), https: new RequestFilteringHttpsAgent(filter) };
+  const agents = {
+    http: new RequestFilteringHttpAgent(filter),
+    https: new RequestFilteringHttpsAgent(filter),
+  };
 
   return function post(url: string, headers: Record<string, string>, body: string): Promise<PostOutcome> {
     const target = new URL(url);
     const started = performance.now();
-    const outcome = (statusCode: number | null, error: string | null, responseBody: string | null = null) => ({
+    const outcome = (
+      statusCode: number | null,
+      error: string | null,
+      responseBody: string | null = null,
+    ) => ({
       statusCode,
       latencyMs: Math.round(performance.now() - started),
       error,
       responseBody,
     });
     if (target.protocol !== 'https:' && !(target.protocol === 'http:' && options.allowPrivate))
-      return Promise.resolve(outcome(null, `refused: only https URLs are called (WEBHOOK_ALLOW_PRIVATE is off)`));
+      return Promise.resolve(
+        outcome(null, `refused: only https URLs are called (WEBHOOK_ALLOW_PRIVATE is off)`),
+      );
 
     return new Promise((resolve) => {
       let settled = false;

@@ -3,7 +3,6 @@ import type { Client } from '@temporalio/client';
 import { startWebhookDelivery } from '../../clients/webhook-deliveries';
 import type { WebhookSettings } from '../../config';
 import type { Db } from '../../db';
-import { markEndpointFailing, markEndpointHealthy, subscribedEndpoints } from '../../db/webhook-endpoints';
 import {
   beginAttempt,
   closeDelivery,
@@ -14,6 +13,7 @@ import {
   webhookDeliveryId,
   webhookEventId,
 } from '../../db/webhook-deliveries';
+import { markEndpointFailing, markEndpointHealthy, subscribedEndpoints } from '../../db/webhook-endpoints';
 import type { SecretSealer } from '../../encryption/secrets';
 import { type AttemptOutcome, type EmitWebhookEvent, entityOf } from '../../workflows/webhooks/shared';
 import { type WebhookPoster, webhookPoster } from './http';
@@ -34,7 +34,8 @@ export interface WebhookDeps {
 
 export function createWebhookActivities(deps: WebhookDeps) {
   const { db, settings } = deps;
-  const post = deps.post ?? webhookPoster({ timeoutMs: settings.timeoutMs, allowPrivate: settings.allowPrivate });
+  const post =
+    deps.post ?? webhookPoster({ timeoutMs: settings.timeoutMs, allowPrivate: settings.allowPrivate });
 
   /** Stores the event once and starts one delivery per enabled endpoint that asked for its type. */
   async function publishWebhookEvent(event: EmitWebhookEvent): Promise<{ deliveries: number }> {
@@ -122,6 +123,10 @@ export function createWebhookActivities(deps: WebhookDeps) {
 
 /** `troupe_webhook_attempts{outcome}` on the worker's Prometheus endpoint. */
 const attemptsCounter = () =>
-  Context.current().metricMeter.createCounter('troupe_webhook_attempts', 'attempts', 'Webhook delivery attempts');
+  Context.current().metricMeter.createCounter(
+    'troupe_webhook_attempts',
+    'attempts',
+    'Webhook delivery attempts',
+  );
 
 export type WebhookActivities = ReturnType<typeof createWebhookActivities>;

@@ -11,9 +11,9 @@ import {
 } from '@temporalio/workflow';
 import type { BookingActivities } from '../../activities/booking';
 import { failureReason } from '../failures';
+import type { PaymentState } from '../payment/shared';
 import { type WebhookEmitter, webhookEmitter } from '../webhooks/emit';
 import type { WebhookEventType } from '../webhooks/shared';
-import type { PaymentState } from '../payment/shared';
 import { bookingPayments, paymentSummary } from './payments';
 import {
   BOOKING_ASYNC_PAYMENT,

@@ -38,7 +38,12 @@ export function webhookEmitter(): WebhookEmitter {
       const key = `${type} ${entityId} ${discriminator ?? ''}`;
       if (emitted.has(key) || !patched(WEBHOOK_EVENTS)) return;
       emitted.add(key);
-      queue.push({ type, entityId, occurredAt: new Date().toISOString(), ...(discriminator && { discriminator }) });
+      queue.push({
+        type,
+        entityId,
+        occurredAt: new Date().toISOString(),
+        ...(discriminator && { discriminator }),
+      });
       if (!draining) void drain();
     },
     flushed: () => condition(() => queue.length === 0 && !draining),
