@@ -23,6 +23,7 @@ export interface Answer {
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   private readonly scripts = new Map<string, Answer[]>();
+  private failures: Answer[] = [];
   private server?: Server;
   url = '';
 
@@ -39,7 +40,8 @@ export class WebhookReceiver {
           at: Date.now(),
         });
         const script = this.scripts.get(path) ?? [];
-        const answer = (script.length > 1 ? script.shift() : script[0]) ?? { status: 200 };
+        const answer = this.failures.shift() ??
+          (script.length > 1 ? script.shift() : script[0]) ?? { status: 200 };
         setTimeout(() => {
           if (res.destroyed) return;
           res.writeHead(answer.status, answer.headers).end(answer.body ?? 'ok');
@@ -56,6 +58,11 @@ export class WebhookReceiver {
       path,
       answers.map((a) => (typeof a === 'number' ? { status: a } : a)),
     );
+  }
+
+  /** The next `count` requests, whatever their path, get `status` (an overloaded receiver). */
+  failNext(count: number, status = 503): void {
+    this.failures.push(...Array.from({ length: count }, () => ({ status, body: 'overloaded' })));
   }
 
   at(path: string): ReceivedWebhook[] {

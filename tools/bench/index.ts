@@ -1,6 +1,6 @@
 // `npm run bench [-- --quick] [-- --against <TEMPORAL_ADDRESS>]`: Troupe against a bare-Temporal
 // baseline on the same server in the same run. Sections: (1) start path, (2) end to end, (3) seat
-// contention, (4) worker start-up, (5) scale with 1, 2, 4 workers. Prints a table, writes
+// contention, (4) worker start-up, (5) scale with 1, 2, 4 workers, (6) the cost of outbound webhooks. Prints a table, writes
 // data/bench/<timestamp>.json and an SVG chart beside it. --quick is CI-sized (under 2 minutes).
 import { execSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,12 +14,21 @@ import { scale } from './scale';
 import { startPath } from './start-path';
 import { workerStartup } from './startup';
 import { latency } from './stats';
+import { webhookCost } from './webhooks';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const against = args.includes('--against') ? args[args.indexOf('--against') + 1] : undefined;
 const size = quick
-  ? { starts: 60, startConcurrency: 10, leads: 5, burst: 10, races: [50, 200], scaleWorkers: [1, 2] }
+  ? {
+      starts: 60,
+      startConcurrency: 10,
+      leads: 5,
+      burst: 10,
+      races: [50, 200],
+      scaleWorkers: [1, 2],
+      webhookLeads: 40,
+    }
   : {
       starts: 400,
       startConcurrency: 20,
@@ -27,6 +36,7 @@ const size = quick
       burst: 20,
       races: [50, 200, 500],
       scaleWorkers: [1, 2, 4],
+      webhookLeads: 400,
     };
 
 const git = (cmd: string) => {
@@ -58,6 +68,8 @@ async function main() {
     const startup = await workerStartup(world);
     log('(5) scale');
     const scaled = await scale(world, size.scaleWorkers, size.burst, size.burst);
+    log('(6) outbound webhooks');
+    const webhooks = await webhookCost(world, size.webhookLeads, size.burst);
 
     const run = {
       startedAt,
@@ -83,6 +95,7 @@ async function main() {
       contention,
       workerStartup: startup,
       scale: scaled.map((s) => ({ workers: s.workers, ...s.run })),
+      webhooks,
     };
     print(run);
     const dir = path.join(process.cwd(), 'data', 'bench');
@@ -162,6 +175,19 @@ function print(run: any) {
       `${x.baseline.perSecond} · ${x.baseline.p99}`,
       x.ratio.perSecond,
     ]);
+  const w = run.webhooks;
+  rows.push([
+    `lead e2e ×${w.concurrency}, ${w.leads} leads: leads/s · p99, ${w.endpoints} endpoints (1 dead) vs none`,
+    `${w.with.perSecond} · ${w.with.p99}`,
+    `${w.without.perSecond} · ${w.without.p99}`,
+    w.ratio.perSecond,
+  ]);
+  rows.push([
+    '  events delivered to each live endpoint (all by, s)',
+    `${w.deliveredToLive.join(' / ')} of ${w.events} (${w.allDeliveredInSeconds ?? 'not all'})`,
+    '',
+    w.ratio.p99,
+  ]);
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length))) ?? [];
   for (const r of rows)
     console.log(`| ${r.map((c, i) => String(c ?? '').padEnd(widths[i] ?? 0)).join(' | ')} |`);

@@ -31,7 +31,7 @@ export interface PlanOptions {
   windowMs: number;
 }
 
-const HTTP_TARGETS: Proxied[] = ['gateway', 'groq', 'tavily'];
+const HTTP_TARGETS: Proxied[] = ['gateway', 'groq', 'tavily', 'receiver'];
 const NETWORK_TARGETS: Proxied[] = ['mysql', 'smtp', ...HTTP_TARGETS];
 
 /**
@@ -155,6 +155,8 @@ async function answerErrors(stack: Stack, target: Proxied): Promise<void> {
     stack.tavily.enqueue(
       ...Array.from({ length: count }, () => ({ status: 503, body: { detail: 'Service Unavailable' } })),
     );
+  } else if (target === 'receiver') {
+    stack.receiver.failNext(count);
   } else if (target === 'gateway') {
     // Half before the ledger (nothing happened), half after it commits (the reply is lost).
     for (const phase of ['before', 'after']) {

@@ -14,6 +14,7 @@ import type { Database } from '../../db/schema';
 import { seedDemoInventory } from '../../db/seed';
 import type { GatewayDatabase } from '../../gateway/schema';
 import { type AppliedFault, applyFault, FAULT_KINDS, type FaultKind, planFaults } from './faults';
+import { reconcileOutbound, subscribeReceiver, untilDelivered } from './outbound';
 import { Stack } from './processes';
 import { Random } from './random';
 import { reconcile } from './reconcile';
@@ -148,6 +149,11 @@ async function main(): Promise<number> {
     log('starting Toxiproxy, Temporal, the gateway, workers and the API…');
     await stack.start();
     stack.smtp.answerAfter(o.smtpDelayMs);
+    // A live subscriber to every business event, behind Toxiproxy (faults hit it like any service).
+    const subscriber = await subscribeReceiver(
+      stack.apiUrl,
+      `http://127.0.0.1:${stack.ports.receiver}/troupe`,
+    );
     log(
       `API ${stack.apiUrl}; Temporal ${stack.temporal.address}; toxiproxy ports ${JSON.stringify(stack.ports)}`,
     );
@@ -195,8 +201,10 @@ async function main(): Promise<number> {
     const [records, applied] = await Promise.all([runWorkload(workloadOptions, plans), faultsDone]);
     clearInterval(progress);
 
-    log('reconciling…');
     const checkDb = createDb<Database & GatewayDatabase>(stack.directMysqlUrl());
+    log('waiting for outbound webhook deliveries to finish…');
+    const pending = await untilDelivered(checkDb, SETTLE_MS);
+    log(`reconciling… (${pending} outbound deliveries still pending)`);
     // The workers' DATA_DIR holds the local payload key: the checker decrypts with the same one.
     const config = loadConfig({ ...stack.troupeEnv(), MYSQL_URL: stack.directMysqlUrl() });
     const temporal = await connectClient(config, pino({ level: 'silent' }));
@@ -207,6 +215,13 @@ async function main(): Promise<number> {
       mailFrom: stack.troupeEnv().MAIL_FROM as string,
       receivedMessageIds: stack.smtp.received.map((m) => m.messageId),
     });
+    const { problems, ...outbound } = await reconcileOutbound(
+      checkDb,
+      stack.receiver.received,
+      subscriber.secret,
+    );
+    Object.assign(reconciliation, outbound);
+    reconciliation.problems.push(...problems);
     await checkDb.destroy();
     await temporal.connection.close();
 

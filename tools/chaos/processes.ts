@@ -11,11 +11,12 @@ import { type Part, spawnPart, spawnWorker } from '../../test/support/processes'
 import { SmtpSink } from '../../test/support/smtp-sink';
 import type { StandIn } from '../../test/support/stand-in';
 import { TAVILY_KEY, tavilyStandIn } from '../../test/support/tavily';
+import { WebhookReceiver } from '../../test/support/webhook-receiver';
 import { type DevServer, startDevServer } from '../local/dev-server';
 import { ensureTemporalCli } from '../local/temporal-cli';
 import { ensureToxiproxy } from './toxiproxy';
 
-export const PROXIED = ['mysql', 'smtp', 'gateway', 'groq', 'tavily'] as const;
+export const PROXIED = ['mysql', 'smtp', 'gateway', 'groq', 'tavily', 'receiver'] as const;
 export type Proxied = (typeof PROXIED)[number];
 export const GATEWAY_KEY = 'sk_test_troupe_sandbox';
 /** The secret the sandbox signs its webhooks with, and the API checks them with. */
@@ -73,6 +74,8 @@ export class Stack {
   api!: Part;
   apiUrl = '';
   smtp = new SmtpSink();
+  /** The run's webhook subscriber (behind Toxiproxy, like every service Troupe calls). */
+  receiver = new WebhookReceiver();
   groq: StandIn = groqStandIn();
   tavily: StandIn = tavilyStandIn();
   /** Output of processes that exited (killed workers), kept for the run's log files. */
@@ -119,12 +122,16 @@ export class Stack {
       SHUTDOWN_GRACE_SECONDS: '5',
       DATA_DIR: this.options.dataDir,
       GATEWAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      // Outbound webhooks: retries over about three minutes (not days), so the run can wait them out.
+      WEBHOOK_RETRY_SCHEDULE: '1s,2s,5s,10s,15s,20s,30s,30s,30s,30s',
+      WEBHOOK_TIMEOUT_MS: '5000',
+      WEBHOOK_DISABLE_AFTER_SECONDS: '86400',
     };
   }
 
   async start(): Promise<void> {
     const { log } = this.options;
-    await Promise.all([this.smtp.start(), this.groq.start(), this.tavily.start()]);
+    await Promise.all([this.smtp.start(), this.groq.start(), this.tavily.start(), this.receiver.start()]);
 
     const toxiproxyBin = await ensureToxiproxy(log);
     const toxiproxyPort = await freePort();
@@ -162,6 +169,7 @@ export class Stack {
       gateway: `127.0.0.1:${gatewayPort}`,
       groq: new URL(this.groq.url).host,
       tavily: new URL(this.tavily.url).host,
+      receiver: new URL(this.receiver.url).host,
     };
     for (const name of PROXIED) {
       this.ports[name] = await freePort();
@@ -240,6 +248,6 @@ export class Stack {
     );
     await this.temporal?.stop();
     this.toxiproxyProcess?.kill('SIGTERM');
-    await Promise.all([this.smtp.stop(), this.groq.stop(), this.tavily.stop()]);
+    await Promise.all([this.smtp.stop(), this.groq.stop(), this.tavily.stop(), this.receiver.stop()]);
   }
 }

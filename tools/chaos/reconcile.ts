@@ -52,6 +52,9 @@ export const MUST_BE_ZERO = [
   'ledgerMysqlDisagreeing',
   'webhookEventsLost',
   'paymentsSettledTwice',
+  'outboundEventsNotDelivered',
+  'outboundEventIdsChanged',
+  'outboundSignaturesInvalid',
 ] as const;
 
 export interface Reconciliation {
@@ -83,6 +86,12 @@ export interface Reconciliation {
   webhookEventsUndelivered: number;
   /** An authorization authorized or captured more than once, or one refund (idempotency key) applied twice. */
   paymentsSettledTwice: number;
+  /** Outbound webhooks to the run's subscriber (tools/chaos/outbound.ts); 0 when the run has none. */
+  outboundEventsNotDelivered: number;
+  outboundEventIdsChanged: number;
+  outboundSignaturesInvalid: number;
+  outboundRequests: number;
+  outboundDuplicates: number;
   /** Each problem found, named, so a failing run says which workflow to look at. */
   problems: string[];
   /** What is within the promise but worth reading (a counted resend). */
@@ -171,6 +180,11 @@ export async function reconcile(input: ReconcileInput): Promise<Reconciliation> 
     webhookEventsLost: 0,
     webhookEventsUndelivered: 0,
     paymentsSettledTwice: 0,
+    outboundEventsNotDelivered: 0,
+    outboundEventIdsChanged: 0,
+    outboundSignaturesInvalid: 0,
+    outboundRequests: 0,
+    outboundDuplicates: 0,
     problems: [],
     notes: [],
   };

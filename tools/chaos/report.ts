@@ -93,6 +93,11 @@ export function writeReport(report: Report, dir: string, print: (line: string) =
     ['webhook events lost (acknowledged, not stored)', r.webhookEventsLost, true],
     ['webhook events still undelivered', r.webhookEventsUndelivered, false],
     ['payments settled twice (ledger)', r.paymentsSettledTwice, true],
+    ['outbound webhook requests received by the subscriber', r.outboundRequests, false],
+    ['outbound events received again, same webhook-id (at least once)', r.outboundDuplicates, false],
+    ['business events not delivered to a live subscriber', r.outboundEventsNotDelivered, true],
+    ['events delivered with a different id than their first attempt', r.outboundEventIdsChanged, true],
+    ['outbound webhooks whose signature does not verify', r.outboundSignaturesInvalid, true],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   print(

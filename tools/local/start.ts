@@ -228,6 +228,11 @@ async function main(): Promise<void> {
         `  Sandbox payment gateway ${config.payments.gatewayUrl} (signed webhooks to ${api}/api/v1/webhooks/gateway)`,
       );
     }
+    say('start', '  Webhooks: subscribe a receiver (README "Webhooks you receive"), e.g.');
+    say(
+      'start',
+      `    curl -s ${api}/api/v1/webhook-endpoints -H 'content-type: application/json' -d '{"url":"http://127.0.0.1:4000/troupe","events":["lead.completed","booking.confirmed"]}'`,
+    );
     say('start', 'Press Ctrl-C to stop.');
   } catch (err) {
     say('start', `Could not start: ${(err as Error).message}`);
