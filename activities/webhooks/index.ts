@@ -88,7 +88,10 @@ export function createWebhookActivities(deps: WebhookDeps) {
 
     const attempt = await beginAttempt(db, input.deliveryId);
     const headers = webhookHeaders(secrets, { id: delivery.eventId, at: new Date(), body: delivery.body });
-    const result = await post(delivery.url, headers, delivery.body);
+    // Heartbeats while the receiver takes its time: a worker that dies mid-attempt is noticed within
+    // the heartbeat timeout and the attempt is made again elsewhere.
+    const beat = setInterval(() => Context.current().heartbeat(), 1_000);
+    const result = await post(delivery.url, headers, delivery.body).finally(() => clearInterval(beat));
 
     const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
     const gone = result.statusCode === 410;

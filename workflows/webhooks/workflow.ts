@@ -4,8 +4,10 @@ import { redeliverNowSignal, type WebhookDeliveryInput, type WebhookDeliveryResu
 
 // One attempt is one HTTP request (WEBHOOK_TIMEOUT_MS at most) plus bookkeeping. The activity answers
 // every HTTP outcome itself; it throws only when MySQL is out of reach, and that is retried until back.
+// It heartbeats every second, so an attempt on a worker that died is made again within 5 s.
 const { attemptWebhookDelivery } = proxyActivities<WebhookActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
