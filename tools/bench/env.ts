@@ -43,10 +43,13 @@ export interface BenchWorld {
 export async function startWorld(options: { against?: string }): Promise<BenchWorld> {
   const mysqlBase = process.env.TEST_MYSQL_SERVER_URL ?? 'mysql://root@127.0.0.1:3306';
   const admin = await createConnection({ uri: `${mysqlBase}/` });
-  await admin.query('DROP DATABASE IF EXISTS troupe_bench');
-  await admin.query('CREATE DATABASE troupe_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+  // BENCH_MYSQL_DATABASE: two benches on one MySQL server (say, two checkouts) must not share one.
+  const database = process.env.BENCH_MYSQL_DATABASE ?? 'troupe_bench';
+  if (!/^\w{1,64}$/.test(database)) throw new Error('BENCH_MYSQL_DATABASE must be letters, digits and _');
+  await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+  await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await admin.end();
-  const mysqlUrl = `${mysqlBase}/troupe_bench`;
+  const mysqlUrl = `${mysqlBase}/${database}`;
   const setupDb = createDb(mysqlUrl);
   await migrateToLatest(setupDb);
   await seedDemoInventory(setupDb);
