@@ -11,6 +11,7 @@ import type { GatewayDatabase } from '../../gateway/schema';
 import { bookingWorkflowId } from '../../workflows/booking/shared';
 import { leadWorkflowId } from '../../workflows/lead/shared';
 import { paymentWorkflowId } from '../../workflows/payment/shared';
+import type { OutboundReconciliation } from './outbound';
 
 export type Kind = 'lead' | 'booking' | 'payment';
 
@@ -57,7 +58,8 @@ export const MUST_BE_ZERO = [
   'outboundSignaturesInvalid',
 ] as const;
 
-export interface Reconciliation {
+/** With the outbound webhook rows (tools/chaos/outbound.ts; 0 when the run has no subscriber). */
+export interface Reconciliation extends Omit<OutboundReconciliation, 'problems'> {
   started: number;
   acknowledged: number;
   completed: number;
@@ -86,12 +88,6 @@ export interface Reconciliation {
   webhookEventsUndelivered: number;
   /** An authorization authorized or captured more than once, or one refund (idempotency key) applied twice. */
   paymentsSettledTwice: number;
-  /** Outbound webhooks to the run's subscriber (tools/chaos/outbound.ts); 0 when the run has none. */
-  outboundEventsNotDelivered: number;
-  outboundEventIdsChanged: number;
-  outboundSignaturesInvalid: number;
-  outboundRequests: number;
-  outboundDuplicates: number;
   /** Each problem found, named, so a failing run says which workflow to look at. */
   problems: string[];
   /** What is within the promise but worth reading (a counted resend). */
