@@ -51,14 +51,18 @@ export function createWebhookActivities(deps: WebhookDeps) {
       occurredAt: new Date(event.occurredAt),
       body,
     });
-    for (const endpoint of endpoints) {
-      const deliveryId = webhookDeliveryId(id, endpoint.id);
-      await insertDelivery(db, { id: deliveryId, endpointId: endpoint.id, eventId: id });
-      await startWebhookDelivery(await deps.temporal(), deps.taskQueue, {
-        deliveryId,
-        retryScheduleMs: settings.retryScheduleMs,
-      });
-    }
+    const temporal = await deps.temporal();
+    // Endpoints in parallel: the workflow waits for its events to be published before it ends.
+    await Promise.all(
+      endpoints.map(async (endpoint) => {
+        const deliveryId = webhookDeliveryId(id, endpoint.id);
+        await insertDelivery(db, { id: deliveryId, endpointId: endpoint.id, eventId: id });
+        await startWebhookDelivery(temporal, deps.taskQueue, {
+          deliveryId,
+          retryScheduleMs: settings.retryScheduleMs,
+        });
+      }),
+    );
     return { deliveries: endpoints.length };
   }
 
