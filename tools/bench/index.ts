@@ -2,6 +2,7 @@
 // baseline on the same server in the same run. Sections: (1) start path, (2) end to end, (3) seat
 // contention, (4) worker start-up, (5) scale with 1, 2, 4 workers. Prints a table, writes
 // data/bench/<timestamp>.json and an SVG chart beside it. --quick is CI-sized (under 2 minutes).
+// `--peer [--leads N]`: only the side-by-side with the BullMQ peer (tools/bench/peer), 200 leads.
 import { execSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import { barsOf, svgChart } from './chart';
 import { race, uncontendedBooking } from './contention';
 import { endToEnd } from './end-to-end';
 import { startWorld } from './env';
+import { peerRows, peerSection } from './peer/section';
 import { scale } from './scale';
 import { startPath } from './start-path';
 import { workerStartup } from './startup';
@@ -39,7 +41,44 @@ const git = (cmd: string) => {
 const version = (pkg: string) =>
   JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')).version;
 
+const machine = () => ({
+  cores: os.cpus().length,
+  cpu: os.cpus()[0]?.model,
+  memoryGb: Math.round(os.totalmem() / 2 ** 30),
+  loadAverage: os.loadavg(),
+});
+
+function writeRun(name: string, run: object): string {
+  const dir = path.join(process.cwd(), 'data', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
+  return file;
+}
+
+async function peerOnly() {
+  const startedAt = new Date().toISOString();
+  const leads = args.includes('--leads') ? Number(args[args.indexOf('--leads') + 1]) : quick ? 40 : 200;
+  const loadAtStart = os.loadavg();
+  const comparison = await peerSection({ leads, log: (s) => console.error(`[bench] ${s}`) });
+  printRows(peerRows(comparison));
+  const file = writeRun(`${startedAt.replace(/[:.]/g, '-')}-peer`, {
+    startedAt,
+    commit: git('rev-parse --short HEAD'),
+    dirty: git('status --porcelain') !== '',
+    machine: { ...machine(), loadAverageAtStart: loadAtStart },
+    versions: {
+      node: process.version,
+      temporalSdk: version('@temporalio/worker'),
+      bullmq: version('bullmq'),
+    },
+    peer: comparison,
+  });
+  console.log(`\nWrote ${path.relative(process.cwd(), file)}`);
+}
+
 async function main() {
+  if (args.includes('--peer')) return peerOnly();
   const startedAt = new Date().toISOString();
   const world = await startWorld({ against });
   const log = (s: string) => console.error(`[bench] ${s}`);
@@ -65,12 +104,7 @@ async function main() {
       temporal: against ?? 'in-memory dev server (temporal server start-dev)',
       commit: git('rev-parse --short HEAD'),
       dirty: git('status --porcelain') !== '',
-      machine: {
-        cores: os.cpus().length,
-        cpu: os.cpus()[0]?.model,
-        memoryGb: Math.round(os.totalmem() / 2 ** 30),
-        loadAverage: os.loadavg(),
-      },
+      machine: machine(),
       versions: {
         node: process.version,
         temporalSdk: version('@temporalio/worker'),
@@ -85,10 +119,8 @@ async function main() {
       scale: scaled.map((s) => ({ workers: s.workers, ...s.run })),
     };
     print(run);
-    const dir = path.join(process.cwd(), 'data', 'bench');
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${startedAt.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
-    writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
+    const file = writeRun(`${startedAt.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}`, run);
+    const dir = path.dirname(file);
     const svg = file.replace(/\.json$/, '.svg');
     writeFileSync(
       svg,
@@ -162,6 +194,10 @@ function print(run: any) {
       `${x.baseline.perSecond} · ${x.baseline.p99}`,
       x.ratio.perSecond,
     ]);
+  printRows(rows);
+}
+
+function printRows(rows: unknown[][]) {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length))) ?? [];
   for (const r of rows)
     console.log(`| ${r.map((c, i) => String(c ?? '').padEnd(widths[i] ?? 0)).join(' | ')} |`);
