@@ -26,6 +26,7 @@ import { llmTaskQueue } from '../../workflows/lead/shared';
 import { startDevServer } from '../local/dev-server';
 import { ensureTemporalCli } from '../local/temporal-cli';
 import { baselineActivities } from './baseline/activities';
+import { startProfiledTroupe } from './profiled-troupe';
 
 // Errors only: a race answers hundreds of 409s, each logged as a warning.
 export const quiet = pino({ level: 'error' });
@@ -40,7 +41,11 @@ export interface BenchWorld {
   stop(): Promise<void>;
 }
 
-export async function startWorld(options: { against?: string }): Promise<BenchWorld> {
+export async function startWorld(options: {
+  against?: string;
+  /** Run Troupe's API and worker as their own processes under `--cpu-prof`, writing profiles here. */
+  profileDir?: string;
+}): Promise<BenchWorld> {
   const mysqlBase = process.env.TEST_MYSQL_SERVER_URL ?? 'mysql://root@127.0.0.1:3306';
   const admin = await createConnection({ uri: `${mysqlBase}/` });
   await admin.query('DROP DATABASE IF EXISTS troupe_bench');
@@ -71,7 +76,10 @@ export async function startWorld(options: { against?: string }): Promise<BenchWo
     new SandboxGateway().start(),
   ]);
   // The offline path for the analysis would skip Groq; the stand-in answers at once, like Groq's cap would not.
-  const troupe = await startTroupe({ env: standInEnv({ tavily, groq, smtp, gateway }), logger: quiet });
+  const standIns = standInEnv({ tavily, groq, smtp, gateway });
+  const troupe = options.profileDir
+    ? await startProfiledTroupe(standIns, options.profileDir)
+    : await startTroupe({ env: standIns, logger: quiet });
 
   // The baseline: its own task queues, workers built by the same builder with the same data converter.
   const config = loadConfig(testEnv(troupe.env));

@@ -3,12 +3,15 @@
 // contention, (4) worker start-up, (5) scale with 1, 2, 4 workers. Prints a table, writes
 // data/bench/<timestamp>.json and an SVG chart beside it. --quick is CI-sized (under 2 minutes).
 // `--peer [--leads N]`: only the side-by-side with the BullMQ peer (tools/bench/peer), 200 leads.
+// `--profile`: the start path and the races with Troupe's API and worker as processes under
+// `node --cpu-prof`; writes data/bench/<timestamp>-profile/{api,worker}.cpuprofile and their summary.
 import { execSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { barsOf, svgChart } from './chart';
 import { race, uncontendedBooking } from './contention';
+import { formatSummary, summarize } from './cpu-profile';
 import { endToEnd } from './end-to-end';
 import { startWorld } from './env';
 import { peerRows, peerSection } from './peer/section';
@@ -77,8 +80,53 @@ async function peerOnly() {
   console.log(`\nWrote ${path.relative(process.cwd(), file)}`);
 }
 
+async function profileOnly() {
+  const startedAt = new Date().toISOString();
+  const stamp = `${startedAt.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}-profile`;
+  const dir = path.join(process.cwd(), 'data', 'bench', stamp);
+  mkdirSync(dir, { recursive: true });
+  const loadAtStart = os.loadavg();
+  const log = (s: string) => console.error(`[bench] ${s}`);
+  const world = await startWorld({ against, profileDir: dir });
+  let start: Awaited<ReturnType<typeof startPath>>;
+  let uncontended: Awaited<ReturnType<typeof uncontendedBooking>>;
+  const contention = [];
+  try {
+    log('warm-up (profiled)');
+    await endToEnd(world, 2, 1);
+    log('(1) start path (profiled)');
+    start = await startPath(world, size.starts, size.startConcurrency, latency);
+    log('(3) contention (profiled)');
+    uncontended = await uncontendedBooking(world, 10);
+    for (const n of size.races) contention.push(await race(world, n, uncontended.p50));
+  } finally {
+    log('stopping the API and the worker (SIGTERM) so V8 writes their profiles');
+    await world.stop();
+  }
+  const summaries = ['api', 'worker'].map((name) => summarize(path.join(dir, `${name}.cpuprofile`)));
+  const text = summaries.map(formatSummary).join('\n\n');
+  console.log(text);
+  writeFileSync(path.join(dir, 'summary.txt'), `${text}\n`);
+  const file = writeRun(stamp, {
+    startedAt,
+    mode: quick ? 'quick' : 'full',
+    commit: git('rev-parse --short HEAD'),
+    dirty: git('status --porcelain') !== '',
+    machine: { ...machine(), loadAverageAtStart: loadAtStart },
+    size,
+    startPath: start,
+    uncontendedBooking: uncontended,
+    contention,
+    profiles: summaries.map((s) => ({ ...s, file: path.relative(process.cwd(), s.file) })),
+  });
+  console.log(
+    `\nWrote ${path.relative(process.cwd(), file)}, ${path.relative(process.cwd(), dir)}/ (open the .cpuprofile files in speedscope or Chrome DevTools)`,
+  );
+}
+
 async function main() {
   if (args.includes('--peer')) return peerOnly();
+  if (args.includes('--profile')) return profileOnly();
   const startedAt = new Date().toISOString();
   const world = await startWorld({ against });
   const log = (s: string) => console.error(`[bench] ${s}`);
