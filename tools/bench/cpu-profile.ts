@@ -1,6 +1,6 @@
 // Reads a V8 .cpuprofile (what `node --cpu-prof` writes; speedscope and Chrome DevTools open it as is)
 // and sums self time per function and per package. `node --import tsx tools/bench/cpu-profile.ts
-// <file.cpuprofile> [top]` prints the summary of an existing profile.
+// <file.cpuprofile> [top] [fromMs toMs]` prints the summary of an existing profile.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { round } from './stats';
@@ -31,6 +31,7 @@ export interface Frame {
 
 export interface ProfileSummary {
   file: string;
+  window?: { fromMs: number; toMs: number };
   totalMs: number;
   /** Time the thread waited for I/O or timers: the `(idle)` pseudo-frame. */
   idleMs: number;
@@ -63,7 +64,15 @@ function label(frame: CallFrame): string {
   return `${frame.functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
 }
 
-export function summarize(file: string, top = 25): ProfileSummary {
+/**
+ * Self time per frame. `window` (ms after the profile started) keeps only the samples in it, e.g. the
+ * measured sections without the process's start-up (module loading) and shutdown.
+ */
+export function summarize(
+  file: string,
+  top = 25,
+  window: { fromMs: number; toMs: number } = { fromMs: 0, toMs: Number.POSITIVE_INFINITY },
+): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
   const selfUs = new Map<string, number>();
@@ -71,10 +80,12 @@ export function summarize(file: string, top = 25): ProfileSummary {
   let idleUs = 0;
   let totalUs = 0;
   // Each sample's time is the delta to the next one (V8 records the delta before each sample).
+  let atUs = 0;
   for (let i = 0; i < profile.samples.length; i++) {
+    atUs += profile.timeDeltas[i] ?? 0;
     const frame = byId.get(profile.samples[i] as number);
     const us = profile.timeDeltas[i + 1] ?? 0;
-    if (!frame) continue;
+    if (!frame || atUs < window.fromMs * 1000 || atUs > window.toMs * 1000) continue;
     totalUs += us;
     if (frame.functionName === '(idle)') idleUs += us;
     const key = label(frame);
@@ -91,6 +102,7 @@ export function summarize(file: string, top = 25): ProfileSummary {
       .map(([frame, us]) => ({ frame, selfMs: round(us / 1000), percent: round((100 * us) / busyUs) }));
   return {
     file,
+    ...(Number.isFinite(window.toMs) && { window }),
     totalMs: round(totalUs / 1000),
     idleMs: round(idleUs / 1000),
     topFrames: rank(selfUs, top),
@@ -101,8 +113,11 @@ export function summarize(file: string, top = 25): ProfileSummary {
 /** The summary as text: busy time, then the top frames and packages by self time (% of busy time). */
 export function formatSummary(s: ProfileSummary): string {
   const busy = round(s.totalMs - s.idleMs);
+  const during = s.window
+    ? ` (${round(s.window.fromMs / 1000)}–${round(s.window.toMs / 1000)} s after start)`
+    : '';
   const lines = [
-    `${path.basename(s.file)}: ${busy} ms busy of ${s.totalMs} ms profiled (${round((100 * busy) / Math.max(1, s.totalMs))} %)`,
+    `${path.basename(s.file)}: ${busy} ms busy of ${s.totalMs} ms profiled${during} (${round((100 * busy) / Math.max(1, s.totalMs))} %)`,
     '  top self-time frames (% of busy):',
     ...s.topFrames.map(
       (f) => `    ${String(f.percent).padStart(5)} %  ${String(f.selfMs).padStart(8)} ms  ${f.frame}`,
@@ -116,10 +131,13 @@ export function formatSummary(s: ProfileSummary): string {
 }
 
 if (require.main === module) {
-  const [file, top] = process.argv.slice(2);
+  const [file, top, fromMs, toMs] = process.argv.slice(2);
   if (!file) {
-    console.error('usage: node --import tsx tools/bench/cpu-profile.ts <file.cpuprofile> [top]');
+    console.error(
+      'usage: node --import tsx tools/bench/cpu-profile.ts <file.cpuprofile> [top] [fromMs toMs]',
+    );
     process.exit(2);
   }
-  console.log(formatSummary(summarize(file, Number(top ?? 25))));
+  const window = { fromMs: Number(fromMs ?? 0), toMs: Number(toMs ?? Number.POSITIVE_INFINITY) };
+  console.log(formatSummary(summarize(file, Number(top ?? 25), window)));
 }

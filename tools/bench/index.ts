@@ -91,19 +91,29 @@ async function profileOnly() {
   let start: Awaited<ReturnType<typeof startPath>>;
   let uncontended: Awaited<ReturnType<typeof uncontendedBooking>>;
   const contention = [];
+  const measured = { from: 0, to: 0 };
   try {
     log('warm-up (profiled)');
     await endToEnd(world, 2, 1);
+    measured.from = Date.now();
     log('(1) start path (profiled)');
     start = await startPath(world, size.starts, size.startConcurrency, latency);
     log('(3) contention (profiled)');
     uncontended = await uncontendedBooking(world, 10);
     for (const n of size.races) contention.push(await race(world, n, uncontended.p50));
+    measured.to = Date.now();
   } finally {
     log('stopping the API and the worker (SIGTERM) so V8 writes their profiles');
     await world.stop();
   }
-  const summaries = ['api', 'worker'].map((name) => summarize(path.join(dir, `${name}.cpuprofile`)));
+  // Only the measured sections: not the processes' start-up (module loading), warm-up or shutdown.
+  const spawned = (world.troupe as unknown as { startedAt: Record<'api' | 'worker', number> }).startedAt;
+  const summaries = (['api', 'worker'] as const).map((name) =>
+    summarize(path.join(dir, `${name}.cpuprofile`), 25, {
+      fromMs: measured.from - spawned[name],
+      toMs: measured.to - spawned[name],
+    }),
+  );
   const text = summaries.map(formatSummary).join('\n\n');
   console.log(text);
   writeFileSync(path.join(dir, 'summary.txt'), `${text}\n`);

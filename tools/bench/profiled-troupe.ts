@@ -42,14 +42,16 @@ async function sigterm(part: Part, what: string): Promise<void> {
 export async function startProfiledTroupe(
   envOverrides: Record<string, string>,
   dir: string,
-): Promise<Troupe & { profiles: string[] }> {
+): Promise<Troupe & { profiles: string[]; startedAt: { worker: number; api: number } }> {
   const env = testEnv({ ...envOverrides, LOG_LEVEL: 'warn' });
   const config = loadConfig(env);
+  const startedAt = { worker: Date.now(), api: 0 };
   const worker = await spawnWorker(
     { ...env, WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE ?? '' },
     cpuProf(dir, 'worker'),
   );
   const port = await freePort();
+  startedAt.api = Date.now();
   const api = await spawnPart(
     'api/main.ts',
     { ...env, PORT: String(port) },
@@ -67,6 +69,7 @@ export async function startProfiledTroupe(
     client,
     db,
     profiles,
+    startedAt,
     stopWorker,
     async stop() {
       await Promise.all([sigterm(api, 'the API'), stopWorker()]);
