@@ -114,6 +114,15 @@ async function profileOnly() {
       toMs: measured.to - spawned[name],
     }),
   );
+  print({
+    size,
+    startPath: start,
+    endToEnd: [],
+    uncontendedBooking: uncontended,
+    contention,
+    workerStartup: { prebuiltMs: '', onTheFlyMs: '' },
+    scale: [],
+  });
   const text = summaries.map(formatSummary).join('\n\n');
   console.log(text);
   writeFileSync(path.join(dir, 'summary.txt'), `${text}\n`);
@@ -209,6 +218,20 @@ function print(run: any) {
       `${r.baseline.p50} / ${r.baseline.p99}`,
       r.ratio.p99,
     ]);
+    if (r.durable) {
+      rows.push([
+        `  vs durable baseline (MySQL writes + start): req/s`,
+        r.troupe.perSecond,
+        r.durable.perSecond,
+        r.durableRatio.perSecond,
+      ]);
+      rows.push([
+        `  vs durable baseline: p50 / p99 ms`,
+        `${r.troupe.p50} / ${r.troupe.p99}`,
+        `${r.durable.p50} / ${r.durable.p99}`,
+        r.durableRatio.p99,
+      ]);
+    }
   }
   for (const e of run.endToEnd) {
     rows.push([
@@ -239,12 +262,13 @@ function print(run: any) {
       c.ratioToUncontended.p99,
     ]);
   }
-  rows.push([
-    'worker start-up: prebuilt / on the fly ms',
-    `${run.workerStartup.prebuiltMs} / ${run.workerStartup.onTheFlyMs}`,
-    '',
-    '',
-  ]);
+  if (run.workerStartup.prebuiltMs !== '')
+    rows.push([
+      'worker start-up: prebuilt / on the fly ms',
+      `${run.workerStartup.prebuiltMs} / ${run.workerStartup.onTheFlyMs}`,
+      '',
+      '',
+    ]);
   for (const x of run.scale)
     rows.push([
       `${x.workers} worker(s), lead e2e ×${x.concurrency}: leads/s · p99`,
