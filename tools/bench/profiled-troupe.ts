@@ -25,6 +25,11 @@ function keepMainThread(dir: string, name: string): string | undefined {
   if (!main) return undefined;
   const target = path.join(dir, `${name}.cpuprofile`);
   renameSync(path.join(sub, main), target);
+  // The other threads (the worker's workflow threads, tsx's loader) are kept as <name>.thread<id>.
+  for (const f of readdirSync(sub)) {
+    const thread = /\.\d+\.(\d+)\.\d+\.cpuprofile$/.exec(f)?.[1];
+    if (thread) renameSync(path.join(sub, f), path.join(dir, `${name}.thread${thread}.cpuprofile`));
+  }
   rmSync(sub, { recursive: true, force: true });
   return target;
 }
