@@ -3,6 +3,7 @@
 // contention, (4) worker start-up, (5) scale with 1, 2, 4 workers. Prints a table, writes
 // data/bench/<timestamp>.json and an SVG chart beside it. --quick is CI-sized (under 2 minutes).
 // `--peer [--leads N]`: only the side-by-side with the BullMQ peer (tools/bench/peer), 200 leads.
+// `--memory [--leads N] [--window S]`: the worker's RSS with N queued leads (2,000), cache bounded vs not.
 // `--profile`: the start path and the races with Troupe's API and worker as processes under
 // `node --cpu-prof`; writes data/bench/<timestamp>-profile/{api,worker}.cpuprofile and their summary.
 import { execSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { race, uncontendedBooking } from './contention';
 import { formatSummary, summarize } from './cpu-profile';
 import { endToEnd } from './end-to-end';
 import { startWorld } from './env';
+import { memorySection } from './memory';
 import { peerRows, peerSection } from './peer/section';
 import { scale } from './scale';
 import { startPath } from './start-path';
@@ -61,7 +63,7 @@ function writeRun(name: string, run: object): string {
 
 async function peerOnly() {
   const startedAt = new Date().toISOString();
-  const leads = args.includes('--leads') ? Number(args[args.indexOf('--leads') + 1]) : quick ? 40 : 200;
+  const leads = numberArg('--leads', quick ? 40 : 200);
   const loadAtStart = os.loadavg();
   const comparison = await peerSection({ leads, log: (s) => console.error(`[bench] ${s}`) });
   printRows(peerRows(comparison));
@@ -143,8 +145,41 @@ async function profileOnly() {
   );
 }
 
+const numberArg = (name: string, fallback: number) =>
+  args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback;
+
+async function memoryOnly() {
+  const startedAt = new Date().toISOString();
+  const loadAtStart = os.loadavg();
+  const figures = await memorySection({
+    leads: numberArg('--leads', quick ? 300 : 2_000),
+    windowSeconds: numberArg('--window', quick ? 30 : 90),
+    log: (s) => console.error(`[bench] ${s}`),
+  });
+  const rows: unknown[][] = [
+    ['worker setting', 'RSS start / peak / end MiB', 'leads done in window', 'leads/s'],
+  ];
+  for (const f of figures)
+    rows.push([
+      `${f.setting} ${JSON.stringify(f.env)}, ${f.leads} queued`,
+      `${f.rss.startMiB} / ${f.rss.peakMiB} / ${f.rss.endMiB}`,
+      `${f.completedInWindow} in ${f.windowSeconds} s`,
+      f.perSecond,
+    ]);
+  printRows(rows);
+  const file = writeRun(`${startedAt.replace(/[:.]/g, '-')}-memory`, {
+    startedAt,
+    commit: git('rev-parse --short HEAD'),
+    dirty: git('status --porcelain') !== '',
+    machine: { ...machine(), loadAverageAtStart: loadAtStart },
+    memory: figures,
+  });
+  console.log(`\nWrote ${path.relative(process.cwd(), file)}`);
+}
+
 async function main() {
   if (args.includes('--peer')) return peerOnly();
+  if (args.includes('--memory')) return memoryOnly();
   if (args.includes('--profile')) return profileOnly();
   const startedAt = new Date().toISOString();
   const world = await startWorld({ against });
