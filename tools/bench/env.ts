@@ -36,6 +36,8 @@ export interface BenchWorld {
   /** A client with Troupe's data converter, for the baseline. */
   baseline: { client: Troupe['client']; taskQueue: string };
   temporalAddress: string;
+  /** The dev server's process id (unset with --against). */
+  temporalPid?: number;
   bundlePath: string;
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -112,6 +114,7 @@ export async function startWorld(options: {
     troupe,
     baseline: { client, taskQueue },
     temporalAddress,
+    temporalPid: server?.process.pid,
     bundlePath,
     env: troupe.env,
     async stop() {

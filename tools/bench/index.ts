@@ -20,7 +20,7 @@ import { peerRows, peerSection } from './peer/section';
 import { scale } from './scale';
 import { startPath } from './start-path';
 import { workerStartup } from './startup';
-import { latency } from './stats';
+import { latency, round } from './stats';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -46,6 +46,29 @@ const git = (cmd: string) => {
 const version = (pkg: string) =>
   JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')).version;
 
+/** utime + stime of each process from /proc (Linux), in seconds. */
+function cpuSeconds(pids: Record<string, number | undefined>): Record<string, number> {
+  const tick = 100; // USER_HZ on Linux
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      out[name] = (Number(fields[11]) + Number(fields[12])) / tick;
+    } catch {
+      // Gone or not Linux: left out.
+    }
+  }
+  return out;
+}
+
+const mysqlPid = () => {
+  try {
+    return Number(execSync('pidof mariadbd mysqld', { encoding: 'utf8' }).trim().split(' ')[0]) || undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 const machine = () => ({
   cores: os.cpus().length,
   cpu: os.cpus()[0]?.model,
@@ -63,14 +86,16 @@ function writeRun(name: string, run: object): string {
 
 async function peerOnly() {
   const startedAt = new Date().toISOString();
+  const commit = git('rev-parse --short HEAD');
+  const dirty = git('status --porcelain') !== '';
   const leads = numberArg('--leads', quick ? 40 : 200);
   const loadAtStart = os.loadavg();
   const comparison = await peerSection({ leads, log: (s) => console.error(`[bench] ${s}`) });
   printRows(peerRows(comparison));
   const file = writeRun(`${startedAt.replace(/[:.]/g, '-')}-peer`, {
     startedAt,
-    commit: git('rev-parse --short HEAD'),
-    dirty: git('status --porcelain') !== '',
+    commit,
+    dirty,
     machine: { ...machine(), loadAverageAtStart: loadAtStart },
     versions: {
       node: process.version,
@@ -84,20 +109,37 @@ async function peerOnly() {
 
 async function profileOnly() {
   const startedAt = new Date().toISOString();
+  const commit = git('rev-parse --short HEAD');
+  const dirty = git('status --porcelain') !== '';
   const stamp = `${startedAt.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}-profile`;
   const dir = path.join(process.cwd(), 'data', 'bench', stamp);
   mkdirSync(dir, { recursive: true });
   const loadAtStart = os.loadavg();
   const log = (s: string) => console.error(`[bench] ${s}`);
   const world = await startWorld({ against, profileDir: dir });
+  const cpuShare: Record<string, number> = {};
   let start: Awaited<ReturnType<typeof startPath>>;
   let uncontended: Awaited<ReturnType<typeof uncontendedBooking>>;
   const contention = [];
   const measured = { from: 0, to: 0 };
+  const profiled = world.troupe as unknown as {
+    startedAt: Record<'api' | 'worker', number>;
+    pids: { api?: number; worker?: number };
+  };
+  // CPU seconds each process spent in the measured sections: where the machine's time went.
+  const pids: Record<string, number | undefined> = {
+    'Troupe API': profiled.pids.api,
+    'Troupe worker': profiled.pids.worker,
+    'Temporal dev server': world.temporalPid,
+    'bench (client, stand-ins, baseline workers)': process.pid,
+    'MariaDB (shared with other users of this machine)': mysqlPid(),
+  };
+  let cpuBefore: Record<string, number> = {};
   try {
     log('warm-up (profiled)');
     await endToEnd(world, 2, 1);
     measured.from = Date.now();
+    cpuBefore = cpuSeconds(pids);
     log('(1) start path (profiled)');
     start = await startPath(world, size.starts, size.startConcurrency, latency);
     log('(3) contention (profiled)');
@@ -105,6 +147,11 @@ async function profileOnly() {
     for (const n of size.races) contention.push(await race(world, n, uncontended.p50));
     measured.to = Date.now();
   } finally {
+    const after = cpuSeconds(pids);
+    Object.assign(
+      cpuShare,
+      Object.fromEntries(Object.entries(after).map(([k, v]) => [k, round(v - (cpuBefore[k] ?? 0), 2)])),
+    );
     log('stopping the API and the worker (SIGTERM) so V8 writes their profiles');
     await world.stop();
   }
@@ -125,19 +172,25 @@ async function profileOnly() {
     workerStartup: { prebuiltMs: '', onTheFlyMs: '' },
     scale: [],
   });
-  const text = summaries.map(formatSummary).join('\n\n');
+  const wall = round((measured.to - measured.from) / 1000, 1);
+  const cpuText = [
+    `CPU seconds per process during the measured sections (${wall} s wall, ${os.cpus().length} cores):`,
+    ...Object.entries(cpuShare).map(([k, v]) => `  ${String(v).padStart(7)} s  ${k}`),
+  ].join('\n');
+  const text = [cpuText, ...summaries.map(formatSummary)].join('\n\n');
   console.log(text);
   writeFileSync(path.join(dir, 'summary.txt'), `${text}\n`);
   const file = writeRun(stamp, {
     startedAt,
     mode: quick ? 'quick' : 'full',
-    commit: git('rev-parse --short HEAD'),
-    dirty: git('status --porcelain') !== '',
+    commit,
+    dirty,
     machine: { ...machine(), loadAverageAtStart: loadAtStart },
     size,
     startPath: start,
     uncontendedBooking: uncontended,
     contention,
+    cpuSeconds: { wallSeconds: wall, ...cpuShare },
     profiles: summaries.map((s) => ({ ...s, file: path.relative(process.cwd(), s.file) })),
   });
   console.log(
@@ -150,6 +203,8 @@ const numberArg = (name: string, fallback: number) =>
 
 async function memoryOnly() {
   const startedAt = new Date().toISOString();
+  const commit = git('rev-parse --short HEAD');
+  const dirty = git('status --porcelain') !== '';
   const loadAtStart = os.loadavg();
   const figures = await memorySection({
     leads: numberArg('--leads', quick ? 300 : 2_000),
@@ -169,8 +224,8 @@ async function memoryOnly() {
   printRows(rows);
   const file = writeRun(`${startedAt.replace(/[:.]/g, '-')}-memory`, {
     startedAt,
-    commit: git('rev-parse --short HEAD'),
-    dirty: git('status --porcelain') !== '',
+    commit,
+    dirty,
     machine: { ...machine(), loadAverageAtStart: loadAtStart },
     memory: figures,
   });

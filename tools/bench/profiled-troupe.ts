@@ -47,7 +47,13 @@ async function sigterm(part: Part, what: string): Promise<void> {
 export async function startProfiledTroupe(
   envOverrides: Record<string, string>,
   dir: string,
-): Promise<Troupe & { profiles: string[]; startedAt: { worker: number; api: number } }> {
+): Promise<
+  Troupe & {
+    profiles: string[];
+    startedAt: { worker: number; api: number };
+    pids: { api?: number; worker?: number };
+  }
+> {
   const env = testEnv({ ...envOverrides, LOG_LEVEL: 'warn' });
   const config = loadConfig(env);
   const startedAt = { worker: Date.now(), api: 0 };
@@ -75,6 +81,7 @@ export async function startProfiledTroupe(
     db,
     profiles,
     startedAt,
+    pids: { api: api.child.pid, worker: worker.child.pid },
     stopWorker,
     async stop() {
       await Promise.all([sigterm(api, 'the API'), stopWorker()]);

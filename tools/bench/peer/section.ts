@@ -50,6 +50,12 @@ function faultPlan(stack: Stack, kill: (index: number) => Promise<void>, spanMs:
   };
 }
 
+/** Polls until `ready` holds, for at most 2 minutes. */
+async function until(ready: () => boolean): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (!ready() && Date.now() < deadline) await sleep(200);
+}
+
 const withDatabase = (url: string, database: string) => {
   const u = new URL(url);
   u.pathname = `/${database}`;
@@ -125,6 +131,8 @@ export async function peerSection(options: {
       },
     };
     const killTroupe = async (index: number) => {
+      // On a loaded machine a restart may still be under way: a kill waits for a worker to be up.
+      await until(() => stack.workers.some((w) => w !== undefined));
       await applyFault(stack, { kind: 'kill', target: `worker-${index}`, at: 0, forMs: KILL_DOWN_MS }, log);
     };
     const troupePlans = plans(killTroupe);
@@ -171,12 +179,15 @@ export async function peerSection(options: {
       },
     };
     const killPeer = async (index: number) => {
-      const worker = peerParts.workers[index];
-      log(`fault: kill peer worker-${index} for ${KILL_DOWN_MS / 1000} s`);
+      await until(() => peerParts.workers.some((w) => w !== undefined));
+      const i = peerParts.workers[index] ? index : peerParts.workers.findIndex((w) => w !== undefined);
+      const worker = peerParts.workers[i];
+      peerParts.workers[i] = undefined;
+      log(`fault: kill peer worker-${i} for ${KILL_DOWN_MS / 1000} s`);
       worker?.child.kill('SIGKILL');
       await worker?.exited;
       await sleep(KILL_DOWN_MS);
-      peerParts.workers[index] = await spawnPeerWorker();
+      peerParts.workers[i] = await spawnPeerWorker();
     };
     const peerPlans = plans(killPeer);
     log('peer: BullMQ warm-up (10 leads, not counted)');
