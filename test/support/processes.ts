@@ -19,8 +19,10 @@ export async function spawnPart(
   entry: string,
   env: Record<string, string>,
   readyWhen: RegExp,
+  /** Node flags before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS does not allow). */
+  nodeArgs: string[] = [],
 ): Promise<Part> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -60,5 +62,5 @@ export async function spawnPart(
   return { child, output, exited };
 }
 
-export const spawnWorker = (env: Record<string, string>) =>
-  spawnPart('worker/main.ts', env, /Worker polling/);
+export const spawnWorker = (env: Record<string, string>, nodeArgs: string[] = []) =>
+  spawnPart('worker/main.ts', env, /Worker polling/, nodeArgs);

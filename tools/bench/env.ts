@@ -26,6 +26,7 @@ import { llmTaskQueue } from '../../workflows/lead/shared';
 import { startDevServer } from '../local/dev-server';
 import { ensureTemporalCli } from '../local/temporal-cli';
 import { baselineActivities } from './baseline/activities';
+import { startProfiledTroupe } from './profiled-troupe';
 
 // Errors only: a race answers hundreds of 409s, each logged as a warning.
 export const quiet = pino({ level: 'error' });
@@ -35,12 +36,18 @@ export interface BenchWorld {
   /** A client with Troupe's data converter, for the baseline. */
   baseline: { client: Troupe['client']; taskQueue: string };
   temporalAddress: string;
+  /** The dev server's process id (unset with --against). */
+  temporalPid?: number;
   bundlePath: string;
   env: Record<string, string>;
   stop(): Promise<void>;
 }
 
-export async function startWorld(options: { against?: string }): Promise<BenchWorld> {
+export async function startWorld(options: {
+  against?: string;
+  /** Run Troupe's API and worker as their own processes under `--cpu-prof`, writing profiles here. */
+  profileDir?: string;
+}): Promise<BenchWorld> {
   const mysqlBase = process.env.TEST_MYSQL_SERVER_URL ?? 'mysql://root@127.0.0.1:3306';
   const admin = await createConnection({ uri: `${mysqlBase}/` });
   // BENCH_MYSQL_DATABASE: two benches on one MySQL server (say, two checkouts) must not share one.
@@ -74,7 +81,10 @@ export async function startWorld(options: { against?: string }): Promise<BenchWo
     new SandboxGateway().start(),
   ]);
   // The offline path for the analysis would skip Groq; the stand-in answers at once, like Groq's cap would not.
-  const troupe = await startTroupe({ env: standInEnv({ tavily, groq, smtp, gateway }), logger: quiet });
+  const standIns = standInEnv({ tavily, groq, smtp, gateway });
+  const troupe = options.profileDir
+    ? await startProfiledTroupe(standIns, options.profileDir)
+    : await startTroupe({ env: standIns, logger: quiet });
 
   // The baseline: its own task queues, workers built by the same builder with the same data converter.
   const config = loadConfig(testEnv(troupe.env));
@@ -107,6 +117,7 @@ export async function startWorld(options: { against?: string }): Promise<BenchWo
     troupe,
     baseline: { client, taskQueue },
     temporalAddress,
+    temporalPid: server?.process.pid,
     bundlePath,
     env: troupe.env,
     async stop() {

@@ -1,19 +1,26 @@
 // `npm run bench [-- --quick] [-- --against <TEMPORAL_ADDRESS>]`: Troupe against a bare-Temporal
 // baseline on the same server in the same run. Sections: (1) start path, (2) end to end, (3) seat
-// contention, (4) worker start-up, (5) scale with 1, 2, 4 workers, (6) the cost of outbound webhooks. Prints a table, writes
-// data/bench/<timestamp>.json and an SVG chart beside it. --quick is CI-sized (under 2 minutes).
+// contention, (4) worker start-up, (5) scale with 1, 2, 4 workers, (6) the cost of outbound webhooks.
+// Prints a table, writes data/bench/<timestamp>.json and an SVG chart beside it. --quick is CI-sized (under 2 minutes).
+// `--peer [--leads N]`: only the side-by-side with the BullMQ peer (tools/bench/peer), 200 leads.
+// `--memory [--leads N] [--window S]`: the worker's RSS with N queued leads (2,000), cache bounded vs not.
+// `--profile`: the start path and the races with Troupe's API and worker as processes under
+// `node --cpu-prof`; writes data/bench/<timestamp>-profile/{api,worker}.cpuprofile and their summary.
 import { execSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { barsOf, svgChart } from './chart';
 import { race, uncontendedBooking } from './contention';
+import { formatSummary, summarize } from './cpu-profile';
 import { endToEnd } from './end-to-end';
 import { startWorld } from './env';
+import { memorySection } from './memory';
+import { peerRows, peerSection } from './peer/section';
 import { scale } from './scale';
 import { startPath } from './start-path';
 import { workerStartup } from './startup';
-import { latency } from './stats';
+import { latency, round } from './stats';
 import { webhookCost } from './webhooks';
 
 const args = process.argv.slice(2);
@@ -49,7 +56,196 @@ const git = (cmd: string) => {
 const version = (pkg: string) =>
   JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')).version;
 
+/** utime + stime of each process from /proc (Linux), in seconds. */
+function cpuSeconds(pids: Record<string, number | undefined>): Record<string, number> {
+  const tick = 100; // USER_HZ on Linux
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      out[name] = (Number(fields[11]) + Number(fields[12])) / tick;
+    } catch {
+      // Gone or not Linux: left out.
+    }
+  }
+  return out;
+}
+
+const mysqlPid = () => {
+  try {
+    return Number(execSync('pidof mariadbd mysqld', { encoding: 'utf8' }).trim().split(' ')[0]) || undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const machine = () => ({
+  cores: os.cpus().length,
+  cpu: os.cpus()[0]?.model,
+  memoryGb: Math.round(os.totalmem() / 2 ** 30),
+  loadAverage: os.loadavg(),
+});
+
+function writeRun(name: string, run: object): string {
+  const dir = path.join(process.cwd(), 'data', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
+  return file;
+}
+
+async function peerOnly() {
+  const startedAt = new Date().toISOString();
+  const commit = git('rev-parse --short HEAD');
+  const dirty = git('status --porcelain') !== '';
+  const leads = numberArg('--leads', quick ? 40 : 200);
+  const loadAtStart = os.loadavg();
+  const comparison = await peerSection({ leads, log: (s) => console.error(`[bench] ${s}`) });
+  printRows(peerRows(comparison));
+  const file = writeRun(`${startedAt.replace(/[:.]/g, '-')}-peer`, {
+    startedAt,
+    commit,
+    dirty,
+    machine: { ...machine(), loadAverageAtStart: loadAtStart },
+    versions: {
+      node: process.version,
+      temporalSdk: version('@temporalio/worker'),
+      bullmq: version('bullmq'),
+    },
+    peer: comparison,
+  });
+  console.log(`\nWrote ${path.relative(process.cwd(), file)}`);
+}
+
+async function profileOnly() {
+  const startedAt = new Date().toISOString();
+  const commit = git('rev-parse --short HEAD');
+  const dirty = git('status --porcelain') !== '';
+  const stamp = `${startedAt.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}-profile`;
+  const dir = path.join(process.cwd(), 'data', 'bench', stamp);
+  mkdirSync(dir, { recursive: true });
+  const loadAtStart = os.loadavg();
+  const log = (s: string) => console.error(`[bench] ${s}`);
+  const world = await startWorld({ against, profileDir: dir });
+  const cpuShare: Record<string, number> = {};
+  let start: Awaited<ReturnType<typeof startPath>>;
+  let uncontended: Awaited<ReturnType<typeof uncontendedBooking>>;
+  const contention = [];
+  const measured = { from: 0, to: 0 };
+  const profiled = world.troupe as unknown as {
+    startedAt: Record<'api' | 'worker', number>;
+    pids: { api?: number; worker?: number };
+  };
+  // CPU seconds each process spent in the measured sections: where the machine's time went.
+  const pids: Record<string, number | undefined> = {
+    'Troupe API': profiled.pids.api,
+    'Troupe worker': profiled.pids.worker,
+    'Temporal dev server': world.temporalPid,
+    'bench (client, stand-ins, baseline workers)': process.pid,
+    'MariaDB (shared with other users of this machine)': mysqlPid(),
+  };
+  let cpuBefore: Record<string, number> = {};
+  try {
+    log('warm-up (profiled)');
+    await endToEnd(world, 2, 1);
+    measured.from = Date.now();
+    cpuBefore = cpuSeconds(pids);
+    log('(1) start path (profiled)');
+    start = await startPath(world, size.starts, size.startConcurrency, latency);
+    log('(3) contention (profiled)');
+    uncontended = await uncontendedBooking(world, 10);
+    for (const n of size.races) contention.push(await race(world, n, uncontended.p50));
+    measured.to = Date.now();
+  } finally {
+    const after = cpuSeconds(pids);
+    Object.assign(
+      cpuShare,
+      Object.fromEntries(Object.entries(after).map(([k, v]) => [k, round(v - (cpuBefore[k] ?? 0), 2)])),
+    );
+    log('stopping the API and the worker (SIGTERM) so V8 writes their profiles');
+    await world.stop();
+  }
+  // Only the measured sections: not the processes' start-up (module loading), warm-up or shutdown.
+  const spawned = (world.troupe as unknown as { startedAt: Record<'api' | 'worker', number> }).startedAt;
+  const summaries = (['api', 'worker'] as const).map((name) =>
+    summarize(path.join(dir, `${name}.cpuprofile`), 25, {
+      fromMs: measured.from - spawned[name],
+      toMs: measured.to - spawned[name],
+    }),
+  );
+  print({
+    size,
+    startPath: start,
+    endToEnd: [],
+    uncontendedBooking: uncontended,
+    contention,
+    workerStartup: { prebuiltMs: '', onTheFlyMs: '' },
+    scale: [],
+  });
+  const wall = round((measured.to - measured.from) / 1000, 1);
+  const cpuText = [
+    `CPU seconds per process during the measured sections (${wall} s wall, ${os.cpus().length} cores):`,
+    ...Object.entries(cpuShare).map(([k, v]) => `  ${String(v).padStart(7)} s  ${k}`),
+  ].join('\n');
+  const text = [cpuText, ...summaries.map(formatSummary)].join('\n\n');
+  console.log(text);
+  writeFileSync(path.join(dir, 'summary.txt'), `${text}\n`);
+  const file = writeRun(stamp, {
+    startedAt,
+    mode: quick ? 'quick' : 'full',
+    commit,
+    dirty,
+    machine: { ...machine(), loadAverageAtStart: loadAtStart },
+    size,
+    startPath: start,
+    uncontendedBooking: uncontended,
+    contention,
+    cpuSeconds: { wallSeconds: wall, ...cpuShare },
+    profiles: summaries.map((s) => ({ ...s, file: path.relative(process.cwd(), s.file) })),
+  });
+  console.log(
+    `\nWrote ${path.relative(process.cwd(), file)}, ${path.relative(process.cwd(), dir)}/ (open the .cpuprofile files in speedscope or Chrome DevTools)`,
+  );
+}
+
+const numberArg = (name: string, fallback: number) =>
+  args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback;
+
+async function memoryOnly() {
+  const startedAt = new Date().toISOString();
+  const commit = git('rev-parse --short HEAD');
+  const dirty = git('status --porcelain') !== '';
+  const loadAtStart = os.loadavg();
+  const figures = await memorySection({
+    leads: numberArg('--leads', quick ? 300 : 2_000),
+    windowSeconds: numberArg('--window', quick ? 30 : 90),
+    log: (s) => console.error(`[bench] ${s}`),
+  });
+  const rows: unknown[][] = [
+    ['worker setting', 'RSS start / peak / end MiB', 'leads done in window', 'leads/s'],
+  ];
+  for (const f of figures)
+    rows.push([
+      `${f.setting} ${JSON.stringify(f.env)}, ${f.leads} queued`,
+      `${f.rss.startMiB} / ${f.rss.peakMiB} / ${f.rss.endMiB}`,
+      `${f.completedInWindow} in ${f.windowSeconds} s`,
+      f.perSecond,
+    ]);
+  printRows(rows);
+  const file = writeRun(`${startedAt.replace(/[:.]/g, '-')}-memory`, {
+    startedAt,
+    commit,
+    dirty,
+    machine: { ...machine(), loadAverageAtStart: loadAtStart },
+    memory: figures,
+  });
+  console.log(`\nWrote ${path.relative(process.cwd(), file)}`);
+}
+
 async function main() {
+  if (args.includes('--peer')) return peerOnly();
+  if (args.includes('--memory')) return memoryOnly();
+  if (args.includes('--profile')) return profileOnly();
   const startedAt = new Date().toISOString();
   const world = await startWorld({ against });
   const log = (s: string) => console.error(`[bench] ${s}`);
@@ -77,12 +273,7 @@ async function main() {
       temporal: against ?? 'in-memory dev server (temporal server start-dev)',
       commit: git('rev-parse --short HEAD'),
       dirty: git('status --porcelain') !== '',
-      machine: {
-        cores: os.cpus().length,
-        cpu: os.cpus()[0]?.model,
-        memoryGb: Math.round(os.totalmem() / 2 ** 30),
-        loadAverage: os.loadavg(),
-      },
+      machine: machine(),
       versions: {
         node: process.version,
         temporalSdk: version('@temporalio/worker'),
@@ -98,10 +289,8 @@ async function main() {
       webhooks,
     };
     print(run);
-    const dir = path.join(process.cwd(), 'data', 'bench');
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${startedAt.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
-    writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
+    const file = writeRun(`${startedAt.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}`, run);
+    const dir = path.dirname(file);
     const svg = file.replace(/\.json$/, '.svg');
     writeFileSync(
       svg,
@@ -132,6 +321,20 @@ function print(run: any) {
       `${r.baseline.p50} / ${r.baseline.p99}`,
       r.ratio.p99,
     ]);
+    if (r.durable) {
+      rows.push([
+        `  vs durable baseline (MySQL writes + start): req/s`,
+        r.troupe.perSecond,
+        r.durable.perSecond,
+        r.durableRatio.perSecond,
+      ]);
+      rows.push([
+        `  vs durable baseline: p50 / p99 ms`,
+        `${r.troupe.p50} / ${r.troupe.p99}`,
+        `${r.durable.p50} / ${r.durable.p99}`,
+        r.durableRatio.p99,
+      ]);
+    }
   }
   for (const e of run.endToEnd) {
     rows.push([
@@ -162,12 +365,13 @@ function print(run: any) {
       c.ratioToUncontended.p99,
     ]);
   }
-  rows.push([
-    'worker start-up: prebuilt / on the fly ms',
-    `${run.workerStartup.prebuiltMs} / ${run.workerStartup.onTheFlyMs}`,
-    '',
-    '',
-  ]);
+  if (run.workerStartup.prebuiltMs !== '')
+    rows.push([
+      'worker start-up: prebuilt / on the fly ms',
+      `${run.workerStartup.prebuiltMs} / ${run.workerStartup.onTheFlyMs}`,
+      '',
+      '',
+    ]);
   for (const x of run.scale)
     rows.push([
       `${x.workers} worker(s), lead e2e ×${x.concurrency}: leads/s · p99`,
@@ -188,6 +392,10 @@ function print(run: any) {
     '',
     w.ratio.p99,
   ]);
+  printRows(rows);
+}
+
+function printRows(rows: unknown[][]) {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length))) ?? [];
   for (const r of rows)
     console.log(`| ${r.map((c, i) => String(c ?? '').padEnd(widths[i] ?? 0)).join(' | ')} |`);

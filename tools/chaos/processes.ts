@@ -29,6 +29,8 @@ export interface ChaosOptions {
   holdSeconds: number;
   dataDir: string;
   log: (line: string) => void;
+  /** The dev server keeps its state in memory (no restarts planned; the bench's usual server). */
+  temporalInMemory?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -190,7 +192,7 @@ export class Stack {
     this.temporal = await startDevServer({
       cli: this.cli,
       port: this.temporalPort,
-      dbFile: path.join(this.options.dataDir, 'temporal.db'),
+      ...(!this.options.temporalInMemory && { dbFile: path.join(this.options.dataDir, 'temporal.db') }),
     });
   }
 
