@@ -63,10 +63,10 @@ describe('Troupe in the Temporal Web UI', () => {
 
     await page.goto(workflowUrl(plainUi.url, lead.workflowId));
     await waitForText(page, ['Input', 'Result']);
-    await page.getByRole('button', { name: 'JSON' }).click().catch((e) => console.log(e));
-    await page.waitForTimeout(2000);
-    console.log('PLAIN', await page.locator('body').innerText());
-    const plain = await waitForText(page, ['Input', 'Result']);
+    // The event history as JSON: the payloads as Temporal stores them.
+    await page.getByRole('button', { name: 'JSON' }).click();
+    const plain = await waitForText(page, ['"encoding": "YmluYXJ5L2VuY3J5cHRlZA=="']);
+    expect(Buffer.from('YmluYXJ5L2VuY3J5cHRlZA==', 'base64').toString()).toBe('binary/encrypted');
     for (const secret of ['Grace Hopper', lead.email, lead.report.messageId, '"score"']) {
       expect(plain).not.toContain(secret);
     }
@@ -80,14 +80,11 @@ describe('Troupe in the Temporal Web UI', () => {
     const lead = await settledLead(created.body.id, 'FAILED');
 
     await page.goto(workflowUrl(troupe.ui, lead.workflowId));
-    const text = await waitForText(page, ['Tavily rejected the API key (HTTP 401)']);
+    // The lead's result names the failure; the activity's failure, opened, shows its decoded message.
+    await waitForText(page, ['"status": "FAILED"', '"message": "Tavily rejected the API key (HTTP 401)"']);
     await page.getByText('Activity Task Failed').first().click();
-    await page.waitForTimeout(1500);
-    console.log('FAILED', await page.locator('body').innerText());
+    await waitForText(page, ['encodedAttributes', '"message": "Tavily rejected the API key (HTTP 401)"']);
     await screenshot(page, 'lead-failed');
-    await page.goto(workflowUrl(plainUi.url, lead.workflowId));
-    console.log(await waitForText(page, ['Input']));
-    await screenshot(page, 'lead-failed-without-codec');
   });
 
   it('a booking: the hold timer, the bookingState query, the payment child with its amount', async () => {
@@ -96,23 +93,49 @@ describe('Troupe in the Temporal Web UI', () => {
       body: { showId, seatIds: ['B1', 'B2'], customer: { name: 'Ada Lovelace', email: 'ada@troupe.test' } },
     });
     expect(held.status).toBe(201);
-    const booking = await http(`${troupe.api}/api/v1/bookings/${held.body.id}`);
-    console.log(JSON.stringify(booking.body));
-    const workflowId = booking.body.workflowId ?? `booking-${held.body.id}`;
+    const workflowId = `booking-${held.body.id}`;
+
     await page.goto(workflowUrl(troupe.ui, workflowId));
-    await page.waitForTimeout(3000);
-    console.log(await page.locator('body').innerText());
-    await screenshot(page, 'booking-held');
-    await page.getByRole('link', { name: 'Queries' }).click().catch((e) => console.log(e));
-    await page.waitForTimeout(3000);
-    console.log('QUERIES', await page.locator('body').innerText());
+    await waitForText(page, ['Running', 'seat hold expires', 'Timer Started', '"holdSeconds": 600']);
+    await screenshot(page, 'booking-hold-timer');
+
+    // The Queries tab, as a person uses it: pick the query, run it, read the decoded answer.
+    await tab(page, 'Queries');
+    await page.getByTestId('query-select-button').click();
+    await page.getByRole('option', { name: 'bookingState' }).click();
+    await page.getByRole('button', { name: /Run Query|Refresh Query/ }).click();
+    await waitForText(page, [`"id": "${held.body.id}"`, '"status": "RESERVED"', '"amount": 2500']);
+    expect(await page.getByTestId('query-result').innerText()).toContain('"status": "RESERVED"');
     await screenshot(page, 'booking-query');
-    const confirmed = await http(`${troupe.api}/api/v1/bookings/${held.body.id}/confirm`, { body: { paymentMethod: 'pm_card_visa' } });
-    console.log(JSON.stringify(confirmed.body));
+
+    const confirmed = await http(`${troupe.api}/api/v1/bookings/${held.body.id}/confirm`, {
+      body: { paymentMethod: 'pm_card_visa' },
+    });
+    expect(confirmed.body).toMatchObject({
+      status: 'CONFIRMED',
+      payment: { status: 'CAPTURED', amount: 2500 },
+    });
+    const paymentWorkflowId = `payment-${confirmed.body.payment.id}`;
     await page.goto(workflowUrl(troupe.ui, workflowId));
-    await page.getByRole('link', { name: /Relationships/ }).click().catch((e) => console.log(e));
-    await page.waitForTimeout(3000);
-    console.log('REL', await page.locator('body').innerText());
-    await screenshot(page, 'booking-relationships');
+    await tab(page, 'Relationships');
+    await waitForText(page, ['paymentWorkflow', paymentWorkflowId]);
+    await page.getByRole('link', { name: paymentWorkflowId }).first().click();
+    await waitForText(page, [
+      'Parent Workflow',
+      workflowId,
+      '"amount": 2500',
+      '"currency": "EUR"',
+      `€25.00 for booking ${held.body.id} (pm_card_visa)`,
+    ]);
+    await screenshot(page, 'payment-child');
   });
 });
+
+/** Opens one of a workflow page's tabs (History, Relationships, Queries…). */
+async function tab(page: Page, name: string): Promise<void> {
+  await page
+    .getByRole('tab', { name: new RegExp(`^${name}`) })
+    .or(page.getByRole('link', { name: new RegExp(`^${name}`) }))
+    .first()
+    .click({ timeout: 10_000 });
+}

@@ -48,7 +48,8 @@ export async function startUiServer(options: {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) stream?.on('data', (c: Buffer) => output.push(c.toString()));
+  for (const stream of [child.stdout, child.stderr])
+    stream?.on('data', (c: Buffer) => output.push(c.toString()));
   const url = `http://localhost:${options.port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -6,7 +6,11 @@ import { eventually } from '../../support/harness';
 export const pageText = (page: Page) => page.locator('body').innerText();
 
 /** Waits until the page shows every one of `texts`; fails with what it showed instead. */
-export async function waitForText(page: Page, texts: (string | RegExp)[], timeoutMs = 20_000): Promise<string> {
+export async function waitForText(
+  page: Page,
+  texts: (string | RegExp)[],
+  timeoutMs = 20_000,
+): Promise<string> {
   return eventually(
     async () => {
       const text = await pageText(page);

@@ -67,7 +67,8 @@ export async function startTroupeAsNpmStart(env: Record<string, string> = {}): P
   try {
     await eventually(
       async () => {
-        if (started.child.exitCode !== null) throw new Error(`npm start exited:\n${started.output.join('\n')}`);
+        if (started.child.exitCode !== null)
+          throw new Error(`npm start exited:\n${started.output.join('\n')}`);
         expect(started.output.join('\n')).toMatch(/Troupe is ready/);
       },
       180_000,
