@@ -13,6 +13,7 @@ import { type StartedTroupe, startTroupeAsNpmStart } from './support/troupe';
 describe('Troupe in the Temporal Web UI', () => {
   let troupe: StartedTroupe;
   let plainUi: UiServer;
+  let foreignUi: UiServer;
   let browser: Browser;
   let page: Page;
   let db: Db;
@@ -20,12 +21,19 @@ describe('Troupe in the Temporal Web UI', () => {
   beforeAll(async () => {
     [troupe, browser] = await Promise.all([startTroupeAsNpmStart(), launchChromium()]);
     plainUi = await startUiServer({ temporalAddress: troupe.temporalAddress, port: await freePort() });
+    // A UI whose origin is not in CODEC_CORS_ORIGINS (the dev server UI's), pointed at the same codec.
+    foreignUi = await startUiServer({
+      temporalAddress: troupe.temporalAddress,
+      port: await freePort(),
+      codecEndpoint: `${troupe.api}/codec`,
+    });
     db = createDb(troupe.mysqlUrl);
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   }, 240_000);
   afterAll(async () => {
     await browser?.close();
     await plainUi?.stop();
+    await foreignUi?.stop();
     await db?.destroy();
     await troupe?.stop();
   });
@@ -71,6 +79,23 @@ describe('Troupe in the Temporal Web UI', () => {
       expect(plain).not.toContain(secret);
     }
     await screenshot(page, 'lead-without-codec');
+
+    // From an origin outside CODEC_CORS_ORIGINS the browser itself refuses the codec's answer.
+    const consoleErrors: string[] = [];
+    const onConsole = (message: { type(): string; text(): string }) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    };
+    page.on('console', onConsole);
+    await page.goto(workflowUrl(foreignUi.url, lead.workflowId));
+    const foreign = await waitForText(page, [
+      'Codec Server could not connect',
+      '"encoding": "YmluYXJ5L2VuY3J5cHRlZA=="',
+    ]);
+    expect(foreign).not.toContain(lead.email);
+    page.off('console', onConsole);
+    expect(consoleErrors.join('\n')).toContain(
+      `Access to fetch at '${troupe.api}/codec/decode' from origin '${foreignUi.url}' has been blocked by CORS policy`,
+    );
   });
 
   it('a failed lead: the failure message is decoded', async () => {
