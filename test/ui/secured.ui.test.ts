@@ -1,8 +1,11 @@
 // Troupe with API_KEYS set, as `npm start` runs it: the codec and /api need a key, /docs is public.
 import type { Browser, Page } from 'playwright-core';
+import { startUiServer, type UiServer } from '../../tools/ui/ui-server';
 import { http, newLead } from '../support/harness';
+import { freePort } from '../support/ports';
 import { launchChromium, screenshot } from './support/browser';
 import { waitForText, workflowUrl } from './support/pages';
+import { startTlsProxy } from './support/tls-proxy';
 import { type StartedTroupe, startTroupeAsNpmStart } from './support/troupe';
 
 const API_KEY = 'ui-test-key-0123456789abcdef';
@@ -11,13 +14,29 @@ describe('Troupe with API keys, in the browser', () => {
   let troupe: StartedTroupe;
   let browser: Browser;
   let page: Page;
+  // A Web UI that forwards its user's access token to the codec, behind HTTPS as in production.
+  let tokenUi: UiServer;
+  let tls: Awaited<ReturnType<typeof startTlsProxy>>;
 
   beforeAll(async () => {
-    [troupe, browser] = await Promise.all([startTroupeAsNpmStart({ API_KEYS: API_KEY }), launchChromium()]);
+    const tokenUiPort = await freePort();
+    [troupe, browser] = await Promise.all([
+      startTroupeAsNpmStart({ API_KEYS: API_KEY }, [`http://localhost:${tokenUiPort}`]),
+      launchChromium(),
+    ]);
+    tls = await startTlsProxy(troupe.api);
+    tokenUi = await startUiServer({
+      temporalAddress: troupe.temporalAddress,
+      port: tokenUiPort,
+      codecEndpoint: `${tls.url}/codec`,
+      codecPassAccessToken: true,
+    });
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   }, 240_000);
   afterAll(async () => {
     await browser?.close();
+    await tokenUi?.stop();
+    await tls?.stop();
     await troupe?.stop();
   });
 
@@ -83,5 +102,37 @@ describe('Troupe with API keys, in the browser', () => {
     ]);
     expect(text).not.toContain('Dorothy Vaughan');
     await screenshot(page, 'lead-codec-refused');
+  });
+
+  it('a UI that forwards the right token decodes; the same UI with a wrong token does not', async () => {
+    const created = await http(`${troupe.api}/api/v1/leads`, {
+      body: newLead({ name: 'Mary Jackson' }),
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    expect(created.status).toBe(202);
+    // The signed-in user's access token, as the UI's OIDC login would hold it (the UI reads it from
+    // its AccessToken hook); the self-signed certificate of the HTTPS front is accepted.
+    const signedIn = async (token: string) => {
+      const context = await browser.newContext({
+        viewport: { width: 1440, height: 1000 },
+        ignoreHTTPSErrors: true,
+      });
+      await context.addInitScript(`globalThis.AccessToken = async () => ${JSON.stringify(token)};`);
+      return context.newPage();
+    };
+    const right = await signedIn(API_KEY);
+    await right.goto(workflowUrl(tokenUi.url, created.body.workflowId));
+    await waitForText(right, ['"name": "Mary Jackson"'], 30_000);
+    await screenshot(right, 'lead-decoded-with-token');
+    await right.context().close();
+
+    const wrong = await signedIn('not-the-key-0123456789');
+    await wrong.goto(workflowUrl(tokenUi.url, created.body.workflowId));
+    const text = await waitForText(wrong, [
+      'Codec Server could not connect',
+      '"encoding": "YmluYXJ5L2VuY3J5cHRlZA=="',
+    ]);
+    expect(text).not.toContain('Mary Jackson');
+    await wrong.context().close();
   });
 });

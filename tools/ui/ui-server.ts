@@ -30,6 +30,8 @@ export async function startUiServer(options: {
   temporalAddress: string;
   port: number;
   codecEndpoint?: string;
+  /** Forward the signed-in user's access token to the codec as `Authorization: Bearer` (https only). */
+  codecPassAccessToken?: boolean;
 }): Promise<UiServer> {
   const root = mkdtempSync(path.join(tmpdir(), 'troupe-ui-server-'));
   mkdirSync(path.join(root, 'config'));
@@ -41,6 +43,7 @@ export async function startUiServer(options: {
     'defaultNamespace: default',
     'notifyOnNewVersion: false',
     ...(options.codecEndpoint ? ['codec:', `  endpoint: ${options.codecEndpoint}`] : []),
+    ...(options.codecEndpoint && options.codecPassAccessToken ? ['  passAccessToken: true'] : []),
   ].join('\n');
   writeFileSync(path.join(root, 'config', 'base.yaml'), `${config}\n`);
   writeFileSync(path.join(root, 'config', 'development.yaml'), '');

@@ -30,8 +30,14 @@ export interface StartedTroupe {
   stop(): Promise<void>;
 }
 
-/** `npm start` with `env` on top (API_KEYS, CODEC_CORS_ORIGINS…); resolves once it prints "Troupe is ready". */
-export async function startTroupeAsNpmStart(env: Record<string, string> = {}): Promise<StartedTroupe> {
+/**
+ * `npm start` with `env` on top (API_KEYS…); resolves once it prints "Troupe is ready". `corsOrigins`
+ * are allowed to call the codec besides the dev server's UI (CODEC_CORS_ORIGINS).
+ */
+export async function startTroupeAsNpmStart(
+  env: Record<string, string> = {},
+  corsOrigins: string[] = [],
+): Promise<StartedTroupe> {
   const [tavily, groq, smtp] = await Promise.all([
     tavilyStandIn().start(),
     groqStandIn().start(),
@@ -56,6 +62,11 @@ export async function startTroupeAsNpmStart(env: Record<string, string> = {}): P
     SANDBOX_GATEWAY_PORT: String(gatewayPort),
     METRICS_PORT: String(await freeRun(1)),
     WORKER_HEALTH_PORT: String(await freeRun(1)),
+    ...(corsOrigins.length > 0 && {
+      CODEC_CORS_ORIGINS: [`http://localhost:${uiPort}`, `http://127.0.0.1:${uiPort}`, ...corsOrigins].join(
+        ',',
+      ),
+    }),
     ...env,
   };
   const started = run('tools/local/start.ts', fullEnv);
