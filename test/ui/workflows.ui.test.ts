@@ -150,9 +150,15 @@ describe('Troupe in the Temporal Web UI', () => {
       workflowId,
       '"amount": 2500',
       '"currency": "EUR"',
-      `€25.00 for booking ${held.body.id} (pm_card_visa)`,
+      'refund window closes',
     ]);
     await screenshot(page, 'payment-child');
+    // What the payment is, in words: its summary, decoded on its first event.
+    const started = page.getByText(`€25.00 for booking ${held.body.id} (pm_card_visa)`);
+    await started.scrollIntoViewIfNeeded();
+    await waitForText(page, [
+      /Workflow Execution Started\s+Workflow Type Name\s+paymentWorkflow\s+Summary\s+€25\.00 for booking/,
+    ]);
   });
 });
 
