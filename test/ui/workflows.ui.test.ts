@@ -65,9 +65,15 @@ describe('Troupe in the Temporal Web UI', () => {
       'Result',
       `"status": "COMPLETED"`,
     ]);
+    // The score and the report's Message-ID come first in the result, before the long research.
+    const decoded = await waitForText(page, [
+      `"score": ${lead.analysis.score}`,
+      `"messageId": "${lead.report.messageId}"`,
+    ]);
+    const result = decoded.slice(decoded.indexOf('Result'));
+    expect(result.indexOf('"score"')).toBeLessThan(result.indexOf('"research"'));
+    expect(result.indexOf('"messageId"')).toBeLessThan(result.indexOf('"research"'));
     await screenshot(page, 'lead-decoded');
-    // The score and the report's Message-ID sit further down the result.
-    await waitForText(page, [`"score": ${lead.analysis.score}`, `"messageId": "${lead.report.messageId}"`]);
 
     await page.goto(workflowUrl(plainUi.url, lead.workflowId));
     await waitForText(page, ['Input', 'Result']);
