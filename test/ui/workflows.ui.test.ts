@@ -126,8 +126,17 @@ describe('Troupe in the Temporal Web UI', () => {
     expect(held.status).toBe(201);
     const workflowId = `booking-${held.body.id}`;
 
-    await page.goto(workflowUrl(troupe.ui, workflowId));
-    await waitForText(page, ['Running', 'seat hold expires', 'Timer Started', '"holdSeconds": 600']);
+    // Found as an operator looks for it: the list filtered on the booking's search attribute.
+    await page.goto(workflowListUrl(troupe.ui, 'BookingStatus = "RESERVED"'));
+    await waitForText(page, ['BookingStatus', workflowId, 'bookingWorkflow']);
+    await page.getByRole('link', { name: workflowId }).first().click();
+    await waitForText(page, [
+      workflowId,
+      'Running',
+      'seat hold expires',
+      'Timer Started',
+      '"holdSeconds": 600',
+    ]);
     await screenshot(page, 'booking-hold-timer');
 
     // The Queries tab, as a person uses it: pick the query, run it, read the decoded answer.

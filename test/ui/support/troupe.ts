@@ -76,15 +76,22 @@ export async function startTroupeAsNpmStart(
     await Promise.all([tavily.stop(), groq.stop(), smtp.stop()]);
   };
   try {
-    await eventually(
-      async () => {
-        if (started.child.exitCode !== null)
-          throw new Error(`npm start exited:\n${started.output.join('\n')}`);
-        expect(started.output.join('\n')).toMatch(/Troupe is ready/);
-      },
-      180_000,
-      500,
-    );
+    // Ready, or the reason it is not: npm start exiting fails at once, with its output.
+    const exited = started.exited.then((code) => {
+      throw new Error(`npm start exited with ${code}:\n${started.output.join('\n')}`);
+    });
+    exited.catch(() => {});
+    await Promise.race([
+      eventually(
+        async () => {
+          if (started.child.exitCode !== null || started.child.signalCode !== null) return; // `exited` says why
+          expect(started.output.join('\n')).toMatch(/Troupe is ready/);
+        },
+        180_000,
+        500,
+      ),
+      exited,
+    ]);
   } catch (err) {
     await stop();
     throw err;
