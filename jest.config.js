@@ -3,8 +3,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // `npm run test:cluster` (jest.cluster.config.js) runs these against a self-hosted cluster.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
+  // `npm run test:cluster` (jest.cluster.config.js) runs test/cluster against a self-hosted cluster,
+  // `npm run test:ui` (jest.ui.config.js) runs test/ui in Chromium.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/', '<rootDir>/test/ui/'],
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',

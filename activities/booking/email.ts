@@ -1,15 +1,10 @@
 import escapeHtml from 'escape-html';
 import type { Db } from '../../db';
 import { fromJson } from '../../db';
+import { formatMoney } from '../../workflows/payment/money';
 import { type MailDeps, sendOnce } from '../mail/send-once';
 
 export type BookingEmailKind = 'confirmed' | 'cancelled';
-
-/** Minor units to a display amount, with the currency's own number of decimals. */
-export function formatMoney(minor: number, currency: string): string {
-  const format = new Intl.NumberFormat('en', { style: 'currency', currency });
-  return format.format(minor / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
-}
 
 export function createBookingEmailActivities(mail: MailDeps & { db: Db }) {
   return {

@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { failureReason } from '../failures';
+import { formatMoney } from '../payment/money';
 import {
   type PaymentState,
   paymentChangedSignal,
@@ -66,6 +67,8 @@ export function bookingPayments(bookingId: string) {
           },
         ],
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        // What the Web UI shows first (amounts are in minor units): metadata, the commands are the same.
+        staticSummary: `${formatMoney(request.amount, request.currency)} for booking ${bookingId} (${request.paymentMethod})`,
       });
     },
 

@@ -174,7 +174,11 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
           const asynchronous = patched(BOOKING_ASYNC_PAYMENT);
           const answered = () =>
             payments.decided(paymentId) || (asynchronous && payments.awaitingCustomer(paymentId));
-          if (!(await condition(answered, untilTime(holdExpiresAt)))) {
+          if (
+            !(await condition(answered, untilTime(holdExpiresAt), {
+              summary: 'payment answer, until the hold expires',
+            }))
+          ) {
             // The hold lapsed first: let go, so the booking expires; a late capture is refunded below.
             abandonedPayments.add(paymentId);
             throw ApplicationFailure.create({
@@ -283,7 +287,10 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
   // waiting for the customer settles the booking when it is decided (its capture confirms it).
   const open = () => state.status === 'RESERVED' || state.status === 'PENDING_PAYMENT';
   for (;;) {
-    await condition(() => !open() || pendingDecided(), untilTime(holdExpiresAt));
+    // The summary names the timer in the Web UI (it is metadata: the commands are the same).
+    await condition(() => !open() || pendingDecided(), untilTime(holdExpiresAt), {
+      summary: 'seat hold expires',
+    });
     if (!pendingDecided()) break;
     await exclusive(async () => {
       const paymentId = pendingPayment as string;
@@ -329,13 +336,17 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
   };
   if (state.status === 'CONFIRMED') {
     await sendEmail('confirmed');
-    await condition(() => state.status !== 'CONFIRMED', untilTime(Date.parse(state.showStartsAt ?? '')));
+    await condition(() => state.status !== 'CONFIRMED', untilTime(Date.parse(state.showStartsAt ?? '')), {
+      summary: 'show starts (cancellable until then)',
+    });
   }
   if (state.status === 'CANCELLED') await sendEmail('cancelled');
 
   // 4. A payment the booking stopped waiting for may still capture: give that money back.
   for (const paymentId of abandonedPayments) {
-    await condition(() => payments.decided(paymentId), LATE_PAYMENT_WAIT);
+    await condition(() => payments.decided(paymentId), LATE_PAYMENT_WAIT, {
+      summary: 'late payment may still capture',
+    });
     if (payments.get(paymentId)?.status === 'CAPTURED') {
       log.warn('A payment captured after its booking expired; refunding it', {
         bookingId: state.id,

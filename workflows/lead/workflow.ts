@@ -62,7 +62,15 @@ const finished = metricMeter.createCounter('troupe_leads_finished', 'leads', 'Le
  * One run per lead (its id is the workflow id), so a lead is enriched and reported once.
  */
 export async function leadWorkflow(lead: LeadWorkflowInput): Promise<LeadState> {
-  const state: LeadState = { status: 'NEW' };
+  // Key order is the result's order in the Web UI: the score and the report first, the long research
+  // last (undefined keys are not serialized; the commands are the same).
+  const state: LeadState = {
+    status: 'NEW',
+    analysis: undefined,
+    delivery: undefined,
+    error: undefined,
+    research: undefined,
+  };
   setHandler(leadStateQuery, () => state);
   const webhooks = webhookEmitter();
   const bookkeeping = statusWritesAreLocal() ? localBookkeeping : scheduledBookkeeping;

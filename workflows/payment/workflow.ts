@@ -241,7 +241,9 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
   // the retried call carries the same idempotency key).
   if (
     input.capture === 'manual' &&
-    !(await condition(() => captureRequest !== undefined, AUTHORIZATION_HOLD))
+    !(await condition(() => captureRequest !== undefined, AUTHORIZATION_HOLD, {
+      summary: 'authorization hold lapses',
+    }))
   ) {
     await gateway.voidPayment({ paymentId: input.paymentId, authorizationId });
     await publish({ status: 'VOIDED' });
@@ -270,7 +272,9 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
 
   // 3. Refunds, one at a time, until all is refunded or the window closes.
   while (state.refundedAmount < state.capturedAmount) {
-    if (!(await condition(() => refundQueue.length > 0, REFUND_WINDOW))) break;
+    // Timer summaries name the timers in the Web UI (metadata: the commands are the same).
+    if (!(await condition(() => refundQueue.length > 0, REFUND_WINDOW, { summary: 'refund window closes' })))
+      break;
     // The head stays queued until settled, so validators keep counting it.
     const request = refundQueue[0];
     if (!request) continue;
@@ -325,7 +329,9 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentState
       actionExpiresAt: expiresAt,
     });
     const waitMs = expiresAt ? Date.parse(expiresAt) - Date.now() + ACTION_GRACE_MS : DEFAULT_ACTION_WAIT_MS;
-    await condition(() => gw.decided() || gw.voidRequested() !== undefined, Math.max(1, waitMs));
+    await condition(() => gw.decided() || gw.voidRequested() !== undefined, Math.max(1, waitMs), {
+      summary: 'customer approval expires',
+    });
     if (!gw.decided() && gw.voidRequested() === undefined)
       gw.learn(await gateway.getAuthorization({ authorizationId: id }));
     const status = gw.view()?.status;
