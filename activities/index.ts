@@ -5,6 +5,7 @@ import type { TavilyClient } from '../clients/tavily';
 import type { Db } from '../db';
 import { createBookingActivities } from './booking';
 import { createLeadActivities } from './lead';
+import { createLeadImportActivities } from './lead-import';
 import { createPaymentActivities } from './payment';
 
 /** Everything activities touch, built once by the worker (or a test) and passed in. */
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
       tavily: deps.tavily,
       groq: deps.groq,
     }),
+    ...createLeadImportActivities(deps.db),
     ...createBookingActivities({ db: deps.db, mail }),
     ...createPaymentActivities({ db: deps.db, gateway: deps.paymentGateway }),
   };
