@@ -67,7 +67,8 @@ export async function importSummary(db: Db, id: string): Promise<ImportSummary |
       failed,
     },
     ratePerSecond: Math.round(rate * 100) / 100,
-    etaSeconds: row.status === 'RUNNING' && rate > 0 ? Math.ceil(remaining / rate) : remaining === 0 ? 0 : null,
+    etaSeconds:
+      row.status === 'RUNNING' && rate > 0 ? Math.ceil(remaining / rate) : remaining === 0 ? 0 : null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     finishedAt: row.finished_at?.toISOString() ?? null,

@@ -13,10 +13,24 @@ import {
 export function createLeadImportActivities(db: Db) {
   return {
     /** The import's next leads in file order, after `afterSeq`. */
-    async nextImportLeads(input: { importId: string; afterSeq: number; limit: number }): Promise<ImportLead[]> {
+    async nextImportLeads(input: {
+      importId: string;
+      afterSeq: number;
+      limit: number;
+    }): Promise<ImportLead[]> {
       const rows = await db
         .selectFrom('leads')
-        .select(['id', 'import_seq', 'name', 'email', 'company', 'title', 'linkedin_url', 'website', 'notify_email'])
+        .select([
+          'id',
+          'import_seq',
+          'name',
+          'email',
+          'company',
+          'title',
+          'linkedin_url',
+          'website',
+          'notify_email',
+        ])
         .where('import_id', '=', input.importId)
         .where('import_seq', '>', input.afterSeq)
         .orderBy('import_seq')

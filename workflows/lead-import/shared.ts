@@ -12,7 +12,10 @@ export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 export const FINISHED_IMPORT_STATUSES: readonly ImportStatus[] = ['COMPLETED', 'CANCELLED'];
 
 /** Keyword search attribute, so the Web UI can filter `LeadImportStatus="RUNNING"`. */
-export const LeadImportStatusAttribute = defineSearchAttributeKey('LeadImportStatus', SearchAttributeType.KEYWORD);
+export const LeadImportStatusAttribute = defineSearchAttributeKey(
+  'LeadImportStatus',
+  SearchAttributeType.KEYWORD,
+);
 
 /** Where a run left off, handed to the next run by continue-as-new. */
 export interface ImportCarry {

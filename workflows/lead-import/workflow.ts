@@ -1,3 +1,4 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ApplicationFailure,
   allHandlersFinished,
@@ -10,7 +11,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { LeadImportActivities } from '../../activities/lead-import';
 import { LeadStatusAttribute, leadWorkflowId } from '../lead/shared';
 import type { leadWorkflow } from '../lead/workflow';
@@ -22,8 +22,8 @@ import {
   type ImportProgress,
   type ImportStatus,
   importProgressQuery,
-  LeadImportStatusAttribute,
   type LeadImportInput,
+  LeadImportStatusAttribute,
   pauseImportUpdate,
   resumeImportUpdate,
 } from './shared';
