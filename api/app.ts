@@ -12,7 +12,8 @@ import { apiKeyAuth } from './http/auth';
 import { problemHandler, unmatchedRoute } from './http/errors';
 import { jsonBody, requestId } from './http/middleware';
 import { rateLimiter } from './http/rate-limit';
-import { mountRoute, type RouteSpec } from './http/route';
+import { mountRoute, type RouteSpec, streamedBodyRoute } from './http/route';
+import { leadImportRoutes } from './lead-imports/routes';
 import { leadRoutes } from './leads/routes';
 import { openApiDocument } from './openapi';
 import { paymentRoutes } from './payments/routes';
@@ -23,6 +24,7 @@ export function apiRoutes(deps: ApiDeps): RouteSpec[] {
   return [
     ...healthRoutes(deps),
     ...leadRoutes(deps),
+    ...leadImportRoutes(deps),
     ...showRoutes(deps),
     ...bookingRoutes(deps),
     ...paymentRoutes(deps),
@@ -85,7 +87,7 @@ export function createApp(deps: ApiDeps): express.Express {
     notForWebhooks(apiKeyAuth(config.http.apiKeys, logger)),
     notForWebhooks(rateLimiter({ perMinute: config.http.rateLimitPerMinute, redis: deps.redis })),
   );
-  app.use(jsonBody());
+  app.use(jsonBody({ skip: streamedBodyRoute(routes) }));
   const router = express.Router();
   for (const spec of routes) mountRoute(router, spec, { checkResponses: config.env !== 'production' });
   app.use(router);

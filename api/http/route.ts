@@ -47,7 +47,17 @@ export interface RouteSpec<
   tags: string[];
   /** Routes under /api need a key when API_KEYS is set; health and docs do not. */
   public?: boolean;
-  request?: { params?: P; query?: Q; headers?: H; body?: B };
+  request?: {
+    params?: P;
+    query?: Q;
+    headers?: H;
+    body?: B;
+    /**
+     * A body the handler reads itself, as a stream (not JSON): its media types, for the docs. The
+     * global JSON parser leaves such routes alone (see `streamedBodyRoute`).
+     */
+    streamedBody?: { mediaTypes: string[]; description: string; maxBytes: number };
+  };
   responses: Record<number, ResponseSpec>;
   handler: (input: RouteInput<P, Q, H, B>) => Promise<Reply>;
 }
@@ -57,6 +67,17 @@ export const route = <P extends Schema, Q extends Schema, H extends Schema, B ex
 ): RouteSpec => spec as unknown as RouteSpec;
 
 export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+/** Whether a request is for a route that reads its own (non-JSON) body. */
+export function streamedBodyRoute(routes: RouteSpec[]): (method: string, path: string) => boolean {
+  const streamed = routes
+    .filter((r) => r.request?.streamedBody)
+    .map((r) => ({
+      method: r.method.toUpperCase(),
+      pattern: new RegExp(`^${expressPath(r.path).replace(/:\w+/g, '[^/]+')}$`),
+    }));
+  return (method, path) => streamed.some((r) => r.method === method && r.pattern.test(path));
+}
 
 const PROBLEM_JSON = 'application/problem+json';
 
@@ -71,6 +92,11 @@ function standardProblems(spec: RouteSpec): Record<number, string> {
   if (spec.request?.body) {
     problems[413] = 'The body is larger than 100 kB';
     problems[415] = 'The body is not `application/json`';
+  }
+  const streamed = spec.request?.streamedBody;
+  if (streamed) {
+    problems[413] = `The body is larger than ${streamed.maxBytes} bytes, or has too many rows`;
+    problems[415] = `The body is not ${streamed.mediaTypes.map((t) => `\`${t}\``).join(' or ')}`;
   }
   if (!spec.public) {
     problems[401] = 'Missing or unknown API key (when API_KEYS is set)';
@@ -106,6 +132,18 @@ export function registerOpenApi(registry: OpenAPIRegistry, spec: RouteSpec): voi
       ...(spec.request?.headers && { headers: spec.request.headers as z.ZodObject }),
       ...(spec.request?.body && {
         body: { required: true, content: { 'application/json': { schema: spec.request.body } } },
+      }),
+      ...(spec.request?.streamedBody && {
+        body: {
+          required: true,
+          description: spec.request.streamedBody.description,
+          content: Object.fromEntries(
+            spec.request.streamedBody.mediaTypes.map((type) => [
+              type,
+              { schema: { type: 'string' as const } },
+            ]),
+          ),
+        },
       }),
     },
     responses,

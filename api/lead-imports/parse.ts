@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Readable, Transform, Writable } from 'node:stream';
+import { PassThrough, type Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CsvError, parse as csvParser } from 'csv-parse';
 import type { z } from 'zod';
@@ -183,7 +183,12 @@ export async function parseImport(
   try {
     // The row stages keep what they read; nothing flows past them.
     const discard = new Writable({ objectMode: true, write: (_row, _encoding, done) => done() });
-    await pipeline([body, ...stages, discard]);
+    // The request is piped in, not handed to pipeline(): a refused body must not destroy the socket
+    // the answer goes out on (the route drains what is left).
+    const source = new PassThrough();
+    body.pipe(source);
+    body.once('aborted', () => source.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+    await pipeline([source, ...stages, discard]);
   } catch (err) {
     if (err instanceof Problem) throw err;
     const e = err as { code?: string; lines?: number; message?: string };
