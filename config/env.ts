@@ -121,6 +121,7 @@ export const envSchema = z
     IMPORT_MAX_ROWS: withDefault(positiveInt.max(100_000), 10_000),
     IMPORT_MAX_BYTES: withDefault(positiveInt.min(1_024).max(100 * 1024 * 1024), 5 * 1024 * 1024),
     IMPORT_CONCURRENCY: withDefault(positiveInt.max(1_000), 20),
+    IMPORT_STARTS_PER_RUN: withDefault(positiveInt.min(10).max(5_000), 500),
     SSE_MAX_STREAMS: withDefault(positiveInt.max(100_000), 1_000),
     SSE_HEARTBEAT_SECONDS: withDefault(positiveInt.max(300), 15),
     SSE_POLL_MS: withDefault(positiveInt.min(50).max(10_000), 250),

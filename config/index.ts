@@ -67,7 +67,7 @@ export interface Config {
     trustProxy?: string;
   };
   /** Bulk lead imports (POST /api/v1/lead-imports): the file's limits, and lead workflows run at once. */
-  imports: { maxRows: number; maxBytes: number; concurrency: number };
+  imports: { maxRows: number; maxBytes: number; concurrency: number; startsPerRun: number };
   /** Live streams (server-sent events): open streams per API process, heartbeat, change-log poll. */
   sse: { maxStreams: number; heartbeatMs: number; pollMs: number };
   /** The worker's Prometheus exporter (Temporal SDK metrics and Troupe's business counters). */
@@ -185,6 +185,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxRows: env.IMPORT_MAX_ROWS,
       maxBytes: env.IMPORT_MAX_BYTES,
       concurrency: env.IMPORT_CONCURRENCY,
+      startsPerRun: env.IMPORT_STARTS_PER_RUN,
     },
     sse: {
       maxStreams: env.SSE_MAX_STREAMS,

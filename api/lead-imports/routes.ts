@@ -38,7 +38,13 @@ export function leadImportRoutes({ db, temporal, config }: ApiDeps) {
         temporal.workflow.start<typeof leadImportWorkflow>('leadImportWorkflow', {
           taskQueue: config.temporal.taskQueue,
           workflowId: leadImportWorkflowId(id),
-          args: [{ importId: id, concurrency: config.imports.concurrency }],
+          args: [
+            {
+              importId: id,
+              concurrency: config.imports.concurrency,
+              startsPerRun: config.imports.startsPerRun,
+            },
+          ],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           typedSearchAttributes: [{ key: LeadImportStatusAttribute, value: 'RUNNING' }],
