@@ -42,14 +42,15 @@ export function jsonBody(
     }
     next();
   };
+  const parseJson = express.json({
+    limit: BODY_LIMIT,
+    type: ['application/json', 'application/*+json'],
+    verify: (req, _res, buffer) => {
+      req.rawBody = buffer;
+    },
+  });
   return [
     requireJson,
-    express.json({
-      limit: BODY_LIMIT,
-      type: ['application/json', 'application/*+json'],
-      verify: (req, _res, buffer) => {
-        req.rawBody = buffer;
-      },
-    }),
+    (req, res, next) => (options.skip?.(req.method, req.path) ? next() : parseJson(req, res, next)),
   ];
 }

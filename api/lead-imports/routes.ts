@@ -216,8 +216,21 @@ export function leadImportRoutes({ db, temporal, config }: ApiDeps) {
           created = await storeImport(db, { id, format, mode: query.mode, parsed });
         }
         const stored = await findImport(id);
-        if (stored.status === 'ACCEPTED') await startImport(id);
-        return { status: created ? 202 : 200, body: stored, headers: { Location: importPath(id) } };
+        if (stored.status === 'ACCEPTED') {
+          await startImport(id);
+          // The workflow writes its own states; this only tells a reader at once that it has started.
+          await db
+            .updateTable('lead_imports')
+            .set({ status: 'RUNNING' })
+            .where('id', '=', id)
+            .where('status', '=', 'ACCEPTED')
+            .execute();
+        }
+        return {
+          status: created ? 202 : 200,
+          body: await findImport(id),
+          headers: { Location: importPath(id) },
+        };
       },
     }),
     route({

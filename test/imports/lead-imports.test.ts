@@ -43,7 +43,7 @@ describe('bulk lead imports, end to end (offline research and scoring, a real SM
       } else if (i >= 901 && i <= 910) {
         row[1] = `lead${i - 900}.${tag}@import.example`; // repeats lines 2..11
         expectDuplicate.push(line);
-      } else if (i === 500) {
+      } else if (i === 501) {
         row[1] = known.email.toUpperCase(); // already a lead
         expectDuplicate.push(line);
       } else if (i === 3) {
@@ -87,7 +87,7 @@ describe('bulk lead imports, end to end (offline research and scoring, a real SM
     expect(errors.find((e) => e.line === 51)).toMatchObject({ field: 'email' });
     expect(errors.find((e) => e.line === 78)).toMatchObject({ field: 'company', message: 'is required' });
     expect(errors.find((e) => e.line === 902)).toMatchObject({ message: 'repeats the email of line 2' });
-    expect(errors.find((e) => e.line === 501)).toMatchObject({ message: 'is already a lead' });
+    expect(errors.find((e) => e.line === 502)).toMatchObject({ message: 'is already a lead' });
     // The report of refused rows never echoes a cell back.
     expect(JSON.stringify(errors)).not.toMatch(/not-an-email|<script|=cmd/);
 

@@ -111,7 +111,8 @@ export async function leadImportWorkflow(input: LeadImportInput): Promise<Import
   );
   let cancelDone = false;
 
-  if (!carried) await moveTo('RUNNING');
+  // The current state, not RUNNING: a pause may have been handled before this line ran.
+  if (!carried) await moveTo(state.status);
   else upsertSearchAttributes([{ key: LeadImportStatusAttribute, value: state.status }]);
 
   const start = (lead: ImportLead) => {
