@@ -64,6 +64,7 @@ export function leadImportRoutes({ db, temporal, config }: ApiDeps) {
   const control = (
     action: 'pause' | 'resume' | 'cancel',
     update: typeof pauseImportUpdate,
+    goal: ImportStatus,
     summary: string,
     description: string,
   ) =>
@@ -98,9 +99,10 @@ export function leadImportRoutes({ db, temporal, config }: ApiDeps) {
             temporal.workflow.getHandle(current.workflowId).executeUpdate(update),
           );
         } catch (err) {
-          if (updateFailure(err) || isWorkflowClosed(err)) {
-            throw refuse((await findImport(params.id)).status);
-          }
+          const now = await findImport(params.id);
+          // The change was made though its answer was lost (e.g. the run ended in the same task).
+          if (now.status === goal) return { status: 200, body: now };
+          if (updateFailure(err) || isWorkflowClosed(err)) throw refuse(now.status);
           throw err;
         }
         return { status: 200, body: await findImport(params.id) };
@@ -272,13 +274,15 @@ export function leadImportRoutes({ db, temporal, config }: ApiDeps) {
     control(
       'pause',
       pauseImportUpdate,
+      'PAUSED',
       'Pause an import',
       'Stops starting leads; the leads already started finish. Resume goes on where it stopped.',
     ),
-    control('resume', resumeImportUpdate, 'Resume a paused import', 'Starts leads again.'),
+    control('resume', resumeImportUpdate, 'RUNNING', 'Resume a paused import', 'Starts leads again.'),
     control(
       'cancel',
       cancelImportUpdate,
+      'CANCELLED',
       'Cancel an import',
       'Stops starting leads for good; the leads already started finish, the rows never started are dropped.',
     ),

@@ -99,17 +99,19 @@ export async function leadImportWorkflow(input: LeadImportInput): Promise<Import
     },
     { validator: refuseWhenFinished },
   );
+  let cancelDone = false;
   setHandler(
     cancelImportUpdate,
     async () => {
-      // The main loop sees the state, forgets the rows never started and ends the run.
+      // From here no lead is started (the main loop checks the state before each start).
       state.status = 'CANCELLED';
-      await condition(() => cancelDone);
+      await bookkeeping.forgetUnstartedImportLeads({ importId: input.importId, afterSeq: state.afterSeq });
+      await moveTo('CANCELLED');
+      cancelDone = true;
       return snapshot();
     },
     { validator: refuseWhenFinished },
   );
-  let cancelDone = false;
 
   // The current state, not RUNNING: a pause may have been handled before this line ran.
   if (!carried) await moveTo(state.status);
@@ -171,10 +173,8 @@ export async function leadImportWorkflow(input: LeadImportInput): Promise<Import
   // Let the window drain: the next run (or the import's end) starts from a place where all is done.
   if (!cancelled()) await condition(() => inFlight.size === 0 || cancelled());
   if (cancelled()) {
-    await bookkeeping.forgetUnstartedImportLeads({ importId: input.importId, afterSeq: state.afterSeq });
-    await moveTo('CANCELLED');
-    cancelDone = true;
-    await condition(allHandlersFinished);
+    // The cancel update did the work; the run ends once it has answered (the leads started go on).
+    await condition(() => cancelDone && allHandlersFinished());
     return snapshot();
   }
   if (page.length > 0 || !exhausted) {
