@@ -18,9 +18,11 @@ import { leadRoutes } from './leads/routes';
 import { openApiDocument } from './openapi';
 import { paymentRoutes } from './payments/routes';
 import { showRoutes } from './shows/routes';
+import { EventHub } from './streams/hub';
+import { streamRoutes } from './streams/routes';
 import { GATEWAY_WEBHOOK_PATH, webhookRoutes } from './webhooks/routes';
 
-export function apiRoutes(deps: ApiDeps): RouteSpec[] {
+export function apiRoutes(deps: ApiDeps, hub: EventHub = eventHub(deps)): RouteSpec[] {
   return [
     ...healthRoutes(deps),
     ...leadRoutes(deps),
@@ -29,8 +31,18 @@ export function apiRoutes(deps: ApiDeps): RouteSpec[] {
     ...bookingRoutes(deps),
     ...paymentRoutes(deps),
     ...webhookRoutes(deps),
+    ...streamRoutes(deps, hub),
   ];
 }
+
+/** The process's one fan-out of the change log to its live streams (SSE_* settings). */
+const eventHub = ({ db, config, logger }: ApiDeps) =>
+  new EventHub(db, {
+    maxStreams: config.sse.maxStreams,
+    pollMs: config.sse.pollMs,
+    heartbeatMs: config.sse.heartbeatMs,
+    logger,
+  });
 
 /** `TRUST_PROXY` as Express understands it: a hop count, true/false, or addresses/subnets. */
 function trustProxy(value: string | undefined): boolean | number | string {
@@ -64,7 +76,10 @@ export function createApp(deps: ApiDeps): express.Express {
   );
   app.use(requestContext, requestSpans(), metrics.middleware);
 
-  const routes = apiRoutes(deps);
+  const hub = eventHub(deps);
+  // api/main.ts ends the streams on shutdown (clients resume elsewhere with Last-Event-ID).
+  app.locals.eventHub = hub;
+  const routes = apiRoutes(deps, hub);
   const document = openApiDocument(routes);
   app.get('/metrics', metrics.endpoint);
   app.get('/openapi.json', (_req, res) => {

@@ -11,12 +11,16 @@ export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
   headers?: z.ZodObject;
+  /** Not JSON: e.g. `text/event-stream` (the handler writes the response itself). */
+  mediaType?: string;
 }
 
 export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** The handler has taken over the response (a stream); nothing more is written. */
+  streamed?: boolean;
 }
 
 export interface RouteInput<P extends Schema, Q extends Schema, H extends Schema, B extends Schema> {
@@ -111,7 +115,7 @@ export function registerOpenApi(registry: OpenAPIRegistry, spec: RouteSpec): voi
     responses[status] = { description: problem, content: { [PROBLEM_JSON]: { schema: problemSchema } } };
   }
   for (const [status, response] of Object.entries(spec.responses)) {
-    const mediaType = Number(status) >= 400 ? PROBLEM_JSON : 'application/json';
+    const mediaType = response.mediaType ?? (Number(status) >= 400 ? PROBLEM_JSON : 'application/json');
     responses[status] = {
       description: response.description,
       ...(response.headers && { headers: response.headers }),
@@ -173,6 +177,7 @@ export function mountRoute(router: Router, spec: RouteSpec, options: { checkResp
     if (errors.length > 0) throw validationProblem(errors);
 
     const reply = await spec.handler(input as RouteInput<Schema, Schema, Schema, Schema>);
+    if (reply.streamed) return;
     const declared = spec.responses[reply.status];
     if (options.checkResponses) {
       if (!declared) throw new Error(`${spec.operationId} answered undeclared status ${reply.status}`);
