@@ -99,10 +99,13 @@ export function leadImportRoutes({ db, temporal, config }: ApiDeps) {
             temporal.workflow.getHandle(current.workflowId).executeUpdate(update),
           );
         } catch (err) {
-          const now = await findImport(params.id);
-          // The change was made though its answer was lost (e.g. the run ended in the same task).
-          if (now.status === goal) return { status: 200, body: now };
-          if (updateFailure(err) || isWorkflowClosed(err)) throw refuse(now.status);
+          if (updateFailure(err) || isWorkflowClosed(err)) {
+            const now = await findImport(params.id);
+            // A cancel whose run ended before its answer reached us: done all the same.
+            if (now.status === goal && FINISHED_IMPORT_STATUSES.includes(goal))
+              return { status: 200, body: now };
+            throw refuse(now.status);
+          }
           throw err;
         }
         return { status: 200, body: await findImport(params.id) };

@@ -8,6 +8,7 @@ import {
   ParentClosePolicy,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -136,7 +137,11 @@ export async function leadImportWorkflow(input: LeadImportInput): Promise<Import
         else state.failed++;
       } finally {
         if (run) inFlight.delete(run);
-        if (Date.now() - lastWrite >= PROGRESS_EVERY_MS || inFlight.size === 0) void writeProgress();
+        // Once cancelled the run is ending: its last write is the cancel's (a command issued beside
+        // the run's completion would be dropped, and replay would not find it).
+        if (!cancelled() && (Date.now() - lastWrite >= PROGRESS_EVERY_MS || inFlight.size === 0)) {
+          void writeProgress();
+        }
       }
     })();
     inFlight.add(run);
@@ -173,8 +178,11 @@ export async function leadImportWorkflow(input: LeadImportInput): Promise<Import
   // Let the window drain: the next run (or the import's end) starts from a place where all is done.
   if (!cancelled()) await condition(() => inFlight.size === 0 || cancelled());
   if (cancelled()) {
-    // The cancel update did the work; the run ends once it has answered (the leads started go on).
+    // The cancel update did the work; the run ends once it has answered (the leads started go on),
+    // in a later workflow task: ending in the update's own task would get that task refused whenever
+    // a child's event arrived meanwhile (UnhandledCommand), and the update with it.
     await condition(() => cancelDone && allHandlersFinished());
+    await sleep('1 second');
     return snapshot();
   }
   if (page.length > 0 || !exhausted) {
