@@ -108,7 +108,11 @@ export function createSeatActivities(db: Db) {
       if (input.status) query = query.where('status', 'in', ['RESERVED', 'PENDING_PAYMENT']);
       const result = await query.executeTakeFirst();
       if (input.status && Number(result.numUpdatedRows) > 0) {
-        await recordEntityEvent(db, { entityType: 'booking', entityId: input.bookingId, status: input.status });
+        await recordEntityEvent(db, {
+          entityType: 'booking',
+          entityId: input.bookingId,
+          status: input.status,
+        });
       }
     },
 
