@@ -97,7 +97,7 @@ describe('bulk lead imports, end to end (offline research and scoring, a real SM
         expect(view.status).toBe('COMPLETED');
         return view;
       },
-      240_000,
+      600_000,
       1_000,
     );
     const valid = 1000 - expectInvalid.length - expectDuplicate.length;
@@ -133,7 +133,7 @@ describe('bulk lead imports, end to end (offline research and scoring, a real SM
     expect(description.raw.workflowExecutionInfo?.firstRunId).not.toBe(description.runId);
     const progress = await handle.query<{ completed: number; status: string }>('importProgress');
     expect(progress).toMatchObject({ status: 'COMPLETED', completed: valid });
-  }, 300_000);
+  }, 900_000);
 
   it('all-or-nothing refuses the whole file, listing every error, and creates nothing', async () => {
     const tag = uniqueTag();
@@ -272,7 +272,7 @@ describe('bulk lead imports, end to end (offline research and scoring, a real SM
         const view = await getImport(second.body.id);
         expect(view.totals.completed + view.totals.failed).toBe(started);
       },
-      120_000,
+      300_000,
       1_000,
     );
     const leftover = await troupe.db
