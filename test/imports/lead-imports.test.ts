@@ -282,5 +282,5 @@ describe('bulk lead imports, end to end (offline research and scoring, a real SM
       .execute();
     expect(leftover).toHaveLength(started);
     recordHistory(cancelled.body.workflowId, 'lead-import-cancelled');
-  }, 300_000);
+  }, 600_000);
 });
