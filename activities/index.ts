@@ -5,6 +5,7 @@ import type { TavilyClient } from '../clients/tavily';
 import type { Db } from '../db';
 import { createBookingActivities } from './booking';
 import { createLeadActivities } from './lead';
+import { createLeadImportActivities } from './lead-import';
 import { createPaymentActivities } from './payment';
 import { createWebhookActivities, type WebhookDeps } from './webhooks';
 
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
       tavily: deps.tavily,
       groq: deps.groq,
     }),
+    ...createLeadImportActivities(deps.db),
     ...createBookingActivities({ db: deps.db, mail }),
     ...createPaymentActivities({ db: deps.db, gateway: deps.paymentGateway }),
     ...createWebhookActivities({ db: deps.db, ...deps.webhooks }),

@@ -12,26 +12,40 @@ import { apiKeyAuth } from './http/auth';
 import { problemHandler, unmatchedRoute } from './http/errors';
 import { jsonBody, requestId } from './http/middleware';
 import { rateLimiter } from './http/rate-limit';
-import { mountRoute, type RouteSpec } from './http/route';
+import { mountRoute, type RouteSpec, streamedBodyRoute } from './http/route';
+import { leadImportRoutes } from './lead-imports/routes';
 import { leadRoutes } from './leads/routes';
 import { openApiDocument } from './openapi';
 import { paymentRoutes } from './payments/routes';
 import { showRoutes } from './shows/routes';
+import { EventHub } from './streams/hub';
+import { streamRoutes } from './streams/routes';
 import { registerWebhookMetrics } from './webhook-endpoints/metrics';
 import { webhookEndpointRoutes } from './webhook-endpoints/routes';
 import { GATEWAY_WEBHOOK_PATH, webhookRoutes } from './webhooks/routes';
 
-export function apiRoutes(deps: ApiDeps): RouteSpec[] {
+export function apiRoutes(deps: ApiDeps, hub: EventHub = eventHub(deps)): RouteSpec[] {
   return [
     ...healthRoutes(deps),
     ...leadRoutes(deps),
+    ...leadImportRoutes(deps),
     ...showRoutes(deps),
     ...bookingRoutes(deps),
     ...paymentRoutes(deps),
     ...webhookRoutes(deps),
     ...webhookEndpointRoutes(deps),
+    ...streamRoutes(deps, hub),
   ];
 }
+
+/** The process's one fan-out of the change log to its live streams (SSE_* settings). */
+const eventHub = ({ db, config, logger }: ApiDeps) =>
+  new EventHub(db, {
+    maxStreams: config.sse.maxStreams,
+    pollMs: config.sse.pollMs,
+    heartbeatMs: config.sse.heartbeatMs,
+    logger,
+  });
 
 /** `TRUST_PROXY` as Express understands it: a hop count, true/false, or addresses/subnets. */
 function trustProxy(value: string | undefined): boolean | number | string {
@@ -66,7 +80,10 @@ export function createApp(deps: ApiDeps): express.Express {
   );
   app.use(requestContext, requestSpans(), metrics.middleware);
 
-  const routes = apiRoutes(deps);
+  const hub = eventHub(deps);
+  // api/main.ts ends the streams on shutdown (clients resume elsewhere with Last-Event-ID).
+  app.locals.eventHub = hub;
+  const routes = apiRoutes(deps, hub);
   const document = openApiDocument(routes);
   app.get('/metrics', metrics.endpoint);
   app.get('/openapi.json', (_req, res) => {
@@ -89,7 +106,7 @@ export function createApp(deps: ApiDeps): express.Express {
     notForWebhooks(apiKeyAuth(config.http.apiKeys, logger)),
     notForWebhooks(rateLimiter({ perMinute: config.http.rateLimitPerMinute, redis: deps.redis })),
   );
-  app.use(jsonBody());
+  app.use(jsonBody({ skip: streamedBodyRoute(routes) }));
   const router = express.Router();
   for (const spec of routes) mountRoute(router, spec, { checkResponses: config.env !== 'production' });
   app.use(router);

@@ -6,6 +6,7 @@ import { openDatabase } from '../db/migrate';
 import { describePayloadKeys } from '../encryption/data-converter';
 import { setupTracing } from '../observability/tracing';
 import { createApp } from './app';
+import type { EventHub } from './streams/hub';
 
 runMain('api', async (config, logger) => {
   const tracing = setupTracing(config, 'troupe-api');
@@ -45,8 +46,9 @@ runMain('api', async (config, logger) => {
       logger.info('API stopped');
       process.exit(0);
     });
-    // Keep-alive connections with no request in flight would hold close() open.
+    // Keep-alive connections with no request in flight would hold close() open; so would event streams.
     server.closeIdleConnections();
+    (app.locals.eventHub as EventHub | undefined)?.closeAll();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger';
 import { currentRequestId } from '../observability/request-context';
 import { BookingStatusAttribute } from '../workflows/booking/shared';
 import { LeadStatusAttribute } from '../workflows/lead/shared';
+import { LeadImportStatusAttribute } from '../workflows/lead-import/shared';
 import { PaymentStatusAttribute } from '../workflows/payment/shared';
 import { REQUEST_ID_HEADER } from '../workflows/request-id';
 
@@ -19,6 +20,7 @@ export const SEARCH_ATTRIBUTES: SearchAttributeKey<SearchAttributeType>[] = [
   LeadStatusAttribute,
   BookingStatusAttribute,
   PaymentStatusAttribute,
+  LeadImportStatusAttribute,
 ];
 
 /** Address, TLS / mTLS and API key from configuration; shared by the client and the worker's native connection. */

@@ -66,6 +66,10 @@ export interface Config {
     redisUrl?: string;
     trustProxy?: string;
   };
+  /** Bulk lead imports (POST /api/v1/lead-imports): the file's limits, and lead workflows run at once. */
+  imports: { maxRows: number; maxBytes: number; concurrency: number; startsPerRun: number };
+  /** Live streams (server-sent events): open streams per API process, heartbeat, change-log poll. */
+  sse: { maxStreams: number; heartbeatMs: number; pollMs: number };
   /** The worker's Prometheus exporter (Temporal SDK metrics and Troupe's business counters). */
   metricsPort: number;
   /** How many worker processes `npm start` runs; worker i gets METRICS_PORT + i. */
@@ -192,6 +196,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         webhookMode: env.SANDBOX_GATEWAY_WEBHOOK_MODE,
         pendingSeconds: env.SANDBOX_GATEWAY_PENDING_SECONDS,
       },
+    },
+    imports: {
+      maxRows: env.IMPORT_MAX_ROWS,
+      maxBytes: env.IMPORT_MAX_BYTES,
+      concurrency: env.IMPORT_CONCURRENCY,
+      startsPerRun: env.IMPORT_STARTS_PER_RUN,
+    },
+    sse: {
+      maxStreams: env.SSE_MAX_STREAMS,
+      heartbeatMs: env.SSE_HEARTBEAT_SECONDS * 1000,
+      pollMs: env.SSE_POLL_MS,
     },
     metricsPort: env.METRICS_PORT,
     workers: env.WORKERS,

@@ -21,6 +21,9 @@ export interface LeadsTable {
   score: number | null;
   error_type: string | null;
   error_message: string | null;
+  /** The bulk import that brought the lead, and its place in that import (migration 008). */
+  import_id: ColumnType<string | null, string | null | undefined, string | null>;
+  import_seq: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -227,6 +230,43 @@ export interface WebhookAttemptsTable {
   attempted_at: CreatedAt;
 }
 
+export interface LeadImportsTable {
+  id: string;
+  workflow_id: string;
+  /** ACCEPTED (rows stored, workflow not yet started), RUNNING, PAUSED, COMPLETED, CANCELLED. */
+  status: string;
+  mode: string;
+  format: string;
+  rows_total: number;
+  valid: number;
+  invalid: number;
+  duplicates: number;
+  started: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  finished_at: Date | null;
+}
+
+export interface LeadImportErrorsTable {
+  import_id: string;
+  seq: number;
+  line: number;
+  /** invalid: the row broke the lead schema; duplicate: its email was in the file before, or known. */
+  kind: string;
+  field: string;
+  message: string;
+  email: string | null;
+}
+
+export interface EntityEventsTable {
+  id: Generated<string>;
+  entity_type: string;
+  entity_id: string;
+  status: string;
+  data: Json;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   leads: LeadsTable;
   mail_deliveries: MailDeliveriesTable;
@@ -246,4 +286,7 @@ export interface Database {
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  lead_imports: LeadImportsTable;
+  lead_import_errors: LeadImportErrorsTable;
+  entity_events: EntityEventsTable;
 }

@@ -1,5 +1,6 @@
 import type { Db } from '.';
 import { toJson } from '.';
+import { recordEntityEvent } from './entity-events';
 
 /**
  * A hold whose time ran out is normally released by its workflow's timer at once. If that workflow is
@@ -212,16 +213,22 @@ export async function releasePendingHold(
     const rows = Number('numDeletedRows' in changed ? changed.numDeletedRows : changed.numUpdatedRows);
     if (rows === 0) return false;
     await trx.deleteFrom('seat_holds').where('booking_id', '=', bookingId).execute();
+    if ('status' in outcome) {
+      await recordEntityEvent(trx, { entityType: 'booking', entityId: bookingId, status: outcome.status });
+    }
     return true;
   });
 }
 
 /** The API or the relay started the workflow of a PENDING hold: the booking is RESERVED. */
 export async function markReserved(db: Db, bookingId: string): Promise<void> {
-  await db
+  const result = await db
     .updateTable('bookings')
     .set({ status: 'RESERVED', updated_at: new Date() })
     .where('id', '=', bookingId)
     .where('status', '=', 'PENDING')
-    .execute();
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) > 0) {
+    await recordEntityEvent(db, { entityType: 'booking', entityId: bookingId, status: 'RESERVED' });
+  }
 }

@@ -54,6 +54,9 @@ describe('replaying saved histories on the current workflow code', () => {
         'payment-pending-voided-never-approved.json',
         'payment-capture-settled-by-webhook.json',
         'payment-pending-settled-by-reconciliation.json',
+        // Lead import: a run continued as new that was paused and resumed, and a cancelled one.
+        'lead-import-paused-resumed.json',
+        'lead-import-cancelled.json',
         // Recorded before this round's patches.
         'before-webhooks/lead-completed.json',
         'before-webhooks/booking-declined-then-confirmed.json',

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../../db';
 import { fromJson } from '../../db';
+import { recordEntityEvent } from '../../db/entity-events';
 import { holdSeats } from '../../db/seat-holds';
 import { type BookingInput, bookingWorkflowId } from '../../workflows/booking/shared';
 
@@ -79,6 +80,7 @@ export function createSeatActivities(db: Db) {
           .set({ status: 'CONFIRMED', payment_id: paymentId, hold_expires_at: null, updated_at: new Date() })
           .where('id', '=', bookingId)
           .execute();
+        await recordEntityEvent(trx, { entityType: 'booking', entityId: bookingId, status: 'CONFIRMED' });
       });
     },
 
@@ -104,7 +106,14 @@ export function createSeatActivities(db: Db) {
         .where('id', '=', input.bookingId);
       // A status moves only between the two states that hold seats; the error may be noted at any time.
       if (input.status) query = query.where('status', 'in', ['RESERVED', 'PENDING_PAYMENT']);
-      await query.execute();
+      const result = await query.executeTakeFirst();
+      if (input.status && Number(result.numUpdatedRows) > 0) {
+        await recordEntityEvent(db, {
+          entityType: 'booking',
+          entityId: input.bookingId,
+          status: input.status,
+        });
+      }
     },
 
     /** Frees the booking's seats and records how it ended (EXPIRED, CANCELLED, or FAILED with why). */
@@ -124,6 +133,12 @@ export function createSeatActivities(db: Db) {
           })
           .where('id', '=', input.bookingId)
           .execute();
+        await recordEntityEvent(trx, {
+          entityType: 'booking',
+          entityId: input.bookingId,
+          status: input.status,
+          ...(input.error && { data: { error: input.error } }),
+        });
       });
     },
   };

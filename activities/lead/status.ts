@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../../db';
 import { toJson } from '../../db';
+import { recordEntityEvent } from '../../db/entity-events';
 import type { LeadState, LeadStatus } from '../../workflows/lead/shared';
 
 // The lead state machine as MySQL enforces it. Each status may be re-entered (an activity retry)
@@ -52,6 +53,15 @@ export function createLeadStatusActivities(db: Db) {
           'LeadTransitionRefused',
         );
       }
+      // The live stream's event (GET /leads/{id}/events); a retry may append the same state twice,
+      // which streams skip (they send a change of state, not a repeat).
+      await recordEntityEvent(db, {
+        entityType: 'lead',
+        entityId: leadId,
+        status,
+        ...(error && { data: { error: { type: error.type, message: `${error.step}: ${error.message}` } } }),
+        ...(analysis && { data: { score: analysis.score } }),
+      });
     },
   };
 }

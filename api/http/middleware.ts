@@ -26,8 +26,12 @@ const hasBody = (req: IncomingMessage) =>
   req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 
 /** JSON routes take JSON only: 415 for any other content type, then a parser capped at 100 kB. */
-export function jsonBody(): RequestHandler[] {
+export function jsonBody(
+  options: { skip?: (method: string, path: string) => boolean } = {},
+): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
+    // Routes that stream their own body (CSV, NDJSON) check its type themselves.
+    if (options.skip?.(req.method, req.path)) return next();
     if (hasBody(req) && !req.is(['application/json', 'application/*+json'])) {
       return next(
         new Problem(
@@ -38,14 +42,15 @@ export function jsonBody(): RequestHandler[] {
     }
     next();
   };
+  const parseJson = express.json({
+    limit: BODY_LIMIT,
+    type: ['application/json', 'application/*+json'],
+    verify: (req, _res, buffer) => {
+      req.rawBody = buffer;
+    },
+  });
   return [
     requireJson,
-    express.json({
-      limit: BODY_LIMIT,
-      type: ['application/json', 'application/*+json'],
-      verify: (req, _res, buffer) => {
-        req.rawBody = buffer;
-      },
-    }),
+    (req, res, next) => (options.skip?.(req.method, req.path) ? next() : parseJson(req, res, next)),
   ];
 }

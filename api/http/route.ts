@@ -11,12 +11,16 @@ export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
   headers?: z.ZodObject;
+  /** Not JSON: e.g. `text/event-stream` (the handler writes the response itself). */
+  mediaType?: string;
 }
 
 export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** The handler has taken over the response (a stream); nothing more is written. */
+  streamed?: boolean;
 }
 
 export interface RouteInput<P extends Schema, Q extends Schema, H extends Schema, B extends Schema> {
@@ -47,7 +51,17 @@ export interface RouteSpec<
   tags: string[];
   /** Routes under /api need a key when API_KEYS is set; health and docs do not. */
   public?: boolean;
-  request?: { params?: P; query?: Q; headers?: H; body?: B };
+  request?: {
+    params?: P;
+    query?: Q;
+    headers?: H;
+    body?: B;
+    /**
+     * A body the handler reads itself, as a stream (not JSON): its media types, for the docs. The
+     * global JSON parser leaves such routes alone (see `streamedBodyRoute`).
+     */
+    streamedBody?: { mediaTypes: string[]; description: string; maxBytes: number };
+  };
   responses: Record<number, ResponseSpec>;
   handler: (input: RouteInput<P, Q, H, B>) => Promise<Reply>;
 }
@@ -57,6 +71,17 @@ export const route = <P extends Schema, Q extends Schema, H extends Schema, B ex
 ): RouteSpec => spec as unknown as RouteSpec;
 
 export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+/** Whether a request is for a route that reads its own (non-JSON) body. */
+export function streamedBodyRoute(routes: RouteSpec[]): (method: string, path: string) => boolean {
+  const streamed = routes
+    .filter((r) => r.request?.streamedBody)
+    .map((r) => ({
+      method: r.method.toUpperCase(),
+      pattern: new RegExp(`^${expressPath(r.path).replace(/:\w+/g, '[^/]+')}$`),
+    }));
+  return (method, path) => streamed.some((r) => r.method === method && r.pattern.test(path));
+}
 
 const PROBLEM_JSON = 'application/problem+json';
 
@@ -72,6 +97,11 @@ function standardProblems(spec: RouteSpec): Record<number, string> {
     problems[413] = 'The body is larger than 100 kB';
     problems[415] = 'The body is not `application/json`';
   }
+  const streamed = spec.request?.streamedBody;
+  if (streamed) {
+    problems[413] = `The body is larger than ${streamed.maxBytes} bytes, or has too many rows`;
+    problems[415] = `The body is not ${streamed.mediaTypes.map((t) => `\`${t}\``).join(' or ')}`;
+  }
   if (!spec.public) {
     problems[401] = 'Missing or unknown API key (when API_KEYS is set)';
     problems[429] = 'Rate limit exceeded; see `Retry-After`';
@@ -85,7 +115,7 @@ export function registerOpenApi(registry: OpenAPIRegistry, spec: RouteSpec): voi
     responses[status] = { description: problem, content: { [PROBLEM_JSON]: { schema: problemSchema } } };
   }
   for (const [status, response] of Object.entries(spec.responses)) {
-    const mediaType = Number(status) >= 400 ? PROBLEM_JSON : 'application/json';
+    const mediaType = response.mediaType ?? (Number(status) >= 400 ? PROBLEM_JSON : 'application/json');
     responses[status] = {
       description: response.description,
       ...(response.headers && { headers: response.headers }),
@@ -106,6 +136,18 @@ export function registerOpenApi(registry: OpenAPIRegistry, spec: RouteSpec): voi
       ...(spec.request?.headers && { headers: spec.request.headers as z.ZodObject }),
       ...(spec.request?.body && {
         body: { required: true, content: { 'application/json': { schema: spec.request.body } } },
+      }),
+      ...(spec.request?.streamedBody && {
+        body: {
+          required: true,
+          description: spec.request.streamedBody.description,
+          content: Object.fromEntries(
+            spec.request.streamedBody.mediaTypes.map((type) => [
+              type,
+              { schema: { type: 'string' as const } },
+            ]),
+          ),
+        },
       }),
     },
     responses,
@@ -135,6 +177,7 @@ export function mountRoute(router: Router, spec: RouteSpec, options: { checkResp
     if (errors.length > 0) throw validationProblem(errors);
 
     const reply = await spec.handler(input as RouteInput<Schema, Schema, Schema, Schema>);
+    if (reply.streamed) return;
     const declared = spec.responses[reply.status];
     if (options.checkResponses) {
       if (!declared) throw new Error(`${spec.operationId} answered undeclared status ${reply.status}`);

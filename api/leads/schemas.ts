@@ -60,6 +60,11 @@ export type LeadView = z.infer<typeof leadSchema>;
 
 export const listLeadsQuery = z.strictObject({
   status: z.enum(LEAD_STATUSES).optional(),
+  importId: z
+    .string()
+    .regex(/^li_[0-9a-f]{24}$/, 'must be an import id such as li_0123456789abcdef01234567')
+    .optional()
+    .describe("Only this import's leads (POST /api/v1/lead-imports)"),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional().describe('`nextCursor` from the previous page'),
 });

@@ -95,13 +95,14 @@ export async function findLead(db: Db, id: string): Promise<LeadView | undefined
 /** Newest first, keyset-paginated on (created_at, id) so pages stay stable while leads arrive. */
 export async function listLeads(
   db: Db,
-  options: { status?: LeadStatus; limit: number; cursor?: string },
+  options: { status?: LeadStatus; importId?: string; limit: number; cursor?: string },
 ): Promise<{ items: LeadView[]; nextCursor: string | null }> {
   let query = leadQuery(db)
     .orderBy('leads.created_at', 'desc')
     .orderBy('leads.id', 'desc')
     .limit(options.limit + 1);
   if (options.status) query = query.where('leads.status', '=', options.status);
+  if (options.importId) query = query.where('leads.import_id', '=', options.importId);
   if (options.cursor) {
     const [createdAt, id] = decodeCursor(options.cursor);
     const at = new Date(createdAt);

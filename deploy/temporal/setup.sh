@@ -37,7 +37,7 @@ TEMPORAL_CLI=${TEMPORAL_CLI:-temporal}
 TEMPORAL_ADDRESS=${TEMPORAL_ADDRESS:-127.0.0.1:7233}
 TEMPORAL_NAMESPACE=${TEMPORAL_NAMESPACE:-default}
 TEMPORAL_NAMESPACE_RETENTION=${TEMPORAL_NAMESPACE_RETENTION:-72h}
-TROUPE_SEARCH_ATTRIBUTES=${TROUPE_SEARCH_ATTRIBUTES:-LeadStatus=Keyword BookingStatus=Keyword PaymentStatus=Keyword}
+TROUPE_SEARCH_ATTRIBUTES=${TROUPE_SEARCH_ATTRIBUTES:-LeadStatus=Keyword BookingStatus=Keyword PaymentStatus=Keyword LeadImportStatus=Keyword}
 
 say() { echo "[temporal-setup] $*"; }
 
