@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../../db';
 import { newLeadId } from '../../db/lead-ids';
 import { leadImportWorkflowId } from '../../workflows/lead-import/shared';
+import { newLeadRow } from '../leads/store';
 import type { ImportFormat, ParsedImport, RowError } from './parse';
 
 /** A new import's id: `li_` and 24 random hex digits. */
@@ -67,25 +68,7 @@ export async function storeImport(
           .insertInto('leads')
           .ignore()
           .values(
-            chunk.map(({ lead }) => {
-              const leadId = newLeadId();
-              return {
-                id: leadId,
-                email: lead.email,
-                name: lead.name,
-                company: lead.company,
-                title: lead.title ?? null,
-                linkedin_url: lead.linkedinUrl ?? null,
-                website: lead.website ?? null,
-                notify_email: lead.notifyEmail ?? null,
-                status: 'NEW',
-                workflow_id: `lead-${leadId}`,
-                research: null,
-                analysis: null,
-                import_id: id,
-                import_seq: ++seq,
-              };
-            }),
+            chunk.map(({ lead }) => ({ ...newLeadRow(newLeadId(), lead), import_id: id, import_seq: ++seq })),
           )
           .execute();
       }

@@ -6,6 +6,22 @@ import { leadWorkflowId } from '../../workflows/lead/shared';
 import { decodeCursor, toPage } from '../http/cursor';
 import type { CreateLead, LeadView } from './schemas';
 
+/** A lead's row as it is first stored: NEW, with its workflow id (POST /leads and imports alike). */
+export const newLeadRow = (id: string, lead: CreateLead) => ({
+  id,
+  email: lead.email,
+  name: lead.name,
+  company: lead.company,
+  title: lead.title ?? null,
+  linkedin_url: lead.linkedinUrl ?? null,
+  website: lead.website ?? null,
+  notify_email: lead.notifyEmail ?? null,
+  status: 'NEW',
+  workflow_id: leadWorkflowId(id),
+  research: null,
+  analysis: null,
+});
+
 /**
  * Inserts the lead as NEW under `id` unless a lead with its email exists; `created` tells which and
  * `id` is the lead's id either way. The unique email index decides races in one statement.
@@ -15,24 +31,7 @@ export async function insertLead(
   id: string,
   lead: CreateLead,
 ): Promise<{ created: boolean; id: string }> {
-  const result = await db
-    .insertInto('leads')
-    .ignore()
-    .values({
-      id,
-      email: lead.email,
-      name: lead.name,
-      company: lead.company,
-      title: lead.title ?? null,
-      linkedin_url: lead.linkedinUrl ?? null,
-      website: lead.website ?? null,
-      notify_email: lead.notifyEmail ?? null,
-      status: 'NEW',
-      workflow_id: leadWorkflowId(id),
-      research: null,
-      analysis: null,
-    })
-    .executeTakeFirst();
+  const result = await db.insertInto('leads').ignore().values(newLeadRow(id, lead)).executeTakeFirst();
   if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) return { created: true, id };
   const existing = await db
     .selectFrom('leads')

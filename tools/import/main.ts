@@ -7,19 +7,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
+import type { ImportTotals } from '../../db/lead-imports';
 
 interface ImportView {
   id: string;
   status: string;
-  totals: {
-    rows: number;
-    valid: number;
-    invalid: number;
-    duplicates: number;
-    started: number;
-    completed: number;
-    failed: number;
-  };
+  totals: ImportTotals;
   ratePerSecond: number;
   etaSeconds: number | null;
 }
