@@ -181,6 +181,8 @@ async function main(): Promise<number> {
       shows,
       gateway: { url: stack.gatewayUrl, key: stack.gatewayKey },
       burst: { at: Math.round(o.durationMs * 0.3), leads: o.burstLeads, bookings: o.burstBookings },
+      // A CSV import at 50 % of the run: each row a lead, checked like the others.
+      imports: { at: Math.round(o.durationMs * 0.5), rows: o.short ? 20 : 100 },
     };
     const plans = planWorkload(random, workloadOptions);
     const runStart = Date.now();

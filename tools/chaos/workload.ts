@@ -13,6 +13,7 @@ export const SCENARIOS = [
   'booking-upi',
   'payment-refund',
   'payment-manual',
+  'lead-import',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export type Kind = 'lead' | 'booking' | 'payment';
@@ -55,6 +56,8 @@ export interface WorkloadOptions {
   gateway: { url: string; key: string };
   /** Besides the spread: this many leads and confirmed bookings posted at one moment (`at` ms in). */
   burst?: { at: number; leads: number; bookings: number };
+  /** A CSV file of `rows` leads posted to POST /lead-imports `at` ms in: each row is checked as a lead. */
+  imports?: { at: number; rows: number };
 }
 
 const SETTLED: Record<Kind, string[]> = {
@@ -82,6 +85,8 @@ class Client {
     path: string,
     body?: unknown,
     key?: string,
+    /** Sends `body` (a string) as is, with this content type, instead of as JSON. */
+    contentType?: string,
   ): Promise<{ status: number; body: Record<string, unknown> }> {
     let delay = 500;
     for (;;) {
@@ -89,8 +94,11 @@ class Client {
       try {
         const response = await fetch(`${this.options.apiUrl}${path}`, {
           method,
-          headers: { 'content-type': 'application/json', ...(key && { 'idempotency-key': key }) },
-          body: body === undefined ? undefined : JSON.stringify(body),
+          headers: {
+            'content-type': contentType ?? 'application/json',
+            ...(key && { 'idempotency-key': key }),
+          },
+          body: body === undefined ? undefined : contentType ? (body as string) : JSON.stringify(body),
           signal: AbortSignal.timeout(60_000),
         });
         const text = await response.text();
@@ -300,12 +308,69 @@ async function payByApp(options: WorkloadOptions, client: Client, record: Starte
   if (response.status !== 200) throw new GaveUp(`the customer could not approve: ${response.status}`);
 }
 
+/**
+ * A CSV import of `rows` leads, posted (and retried) with one Idempotency-Key: every row becomes a lead
+ * record the reconciliation checks like any other (not lost, not stuck, reported once). Never throws.
+ */
+async function playImport(options: WorkloadOptions, rows: number, records: Started[]): Promise<void> {
+  const first = records.length;
+  const emails = Array.from({ length: rows }, (_, i) => `chaos-${options.seed}-import-${i}@chaos.test`);
+  for (const [i, email] of emails.entries()) {
+    records.push({
+      n: 1_000_000 + i,
+      scenario: 'lead-import',
+      kind: 'lead',
+      email,
+      postAt: Date.now(),
+      acknowledged: false,
+      retries: 0,
+    });
+  }
+  const mine = records.slice(first);
+  const client = new Client(options, mine[0] as Started);
+  try {
+    const csv = [
+      'name,email,company,title',
+      ...emails.map((e, i) => `Imported ${i},${e},Import Co ${i},CTO`),
+    ];
+    const created = await client.call(
+      'POST',
+      '/api/v1/lead-imports',
+      `${csv.join('\n')}\n`,
+      `chaos-${options.seed}-import`,
+      'text/csv',
+    );
+    if (created.status !== 202 && created.status !== 200)
+      throw new GaveUp(`POST /lead-imports: ${created.status}`);
+    for (const record of mine) record.acknowledged = true;
+    const id = created.body.id as string;
+    for (;;) {
+      const answer = await client.call('GET', `/api/v1/lead-imports/${id}`);
+      if (answer.body.status === 'COMPLETED' || answer.body.status === 'CANCELLED') break;
+      if (Date.now() > options.deadline()) throw new GaveUp(`import ${id} still ${answer.body.status}`);
+      await sleep(2_000);
+    }
+    const leads = await client.call('GET', `/api/v1/leads?importId=${id}&limit=100`);
+    const items = (leads.body.items as { id: string; email: string }[]) ?? [];
+    for (const record of mine) {
+      const found = items.find((l) => l.email === record.email);
+      if (found) record.id = found.id;
+      if (record.id) record.finalStatus = await client.settle('lead', record.id);
+      record.finalAt = Date.now();
+    }
+  } catch (err) {
+    for (const record of mine) record.clientError ??= (err as Error).message;
+  }
+}
+
 /** Starts every planned workflow at its time; resolves when all have finished or given up. */
 export async function runWorkload(options: WorkloadOptions, plans: PlannedWorkflow[]): Promise<Started[]> {
   const started = Date.now();
   const records: Started[] = [];
-  await Promise.all(
-    plans.map(async (plan) => {
+  const imports = options.imports;
+  await Promise.all([
+    imports && sleep(imports.at).then(() => playImport(options, imports.rows, records)),
+    ...plans.map(async (plan) => {
       await sleep(Math.max(0, started + plan.at - Date.now()));
       const record: Started = {
         n: plan.n,
@@ -319,6 +384,6 @@ export async function runWorkload(options: WorkloadOptions, plans: PlannedWorkfl
       records.push(record);
       await play(options, plan, record);
     }),
-  );
+  ]);
   return records.sort((a, b) => a.n - b.n);
 }
