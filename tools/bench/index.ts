@@ -43,7 +43,7 @@ const size = quick
       burst: 20,
       races: [50, 200, 500],
       scaleWorkers: [1, 2, 4],
-      webhookLeads: 400,
+      webhookLeads: 200,
     };
 
 const git = (cmd: string) => {
