@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AuthorizationView } from '../workflows/payment/shared';
 import { describeBody, HttpError, readBody } from './http-error';
 import { retryAfterMs } from './retry-after';
 
@@ -208,3 +209,14 @@ export class HttpPaymentGateway implements PaymentGateway {
     return answer.status === 201 ? refundSchema.parse(answer.body) : this.fail(answer);
   }
 }
+
+/** The gateway's authorization as Troupe's workflows read it (events and reads alike). */
+export const authorizationView = (auth: GatewayAuthorization): AuthorizationView => ({
+  id: auth.id,
+  status: auth.status,
+  amount: auth.amount,
+  captured: auth.captured,
+  refunded: auth.refunded,
+  version: auth.version ?? 0,
+  ...(auth.decline_code && { declineCode: auth.decline_code }),
+});

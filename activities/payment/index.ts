@@ -1,9 +1,14 @@
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { PaymentGateway } from '../../clients/payment-gateway';
+import { authorizationView, type PaymentGateway } from '../../clients/payment-gateway';
 import type { Db } from '../../db';
 import { toJson } from '../../db';
-import { idempotencyKey, type PaymentState, paymentWorkflowId } from '../../workflows/payment/shared';
+import {
+  type AuthorizationView,
+  idempotencyKey,
+  type PaymentState,
+  paymentWorkflowId,
+} from '../../workflows/payment/shared';
 import { toFailure, withHeartbeat } from '../failures';
 
 export interface AuthorizePaymentInput {
@@ -19,17 +24,6 @@ export type AuthorizePaymentResult =
   /** Asynchronous: the customer approves in their app until `expiresAt`; the gateway's webhook says how it went. */
   | { outcome: 'pending'; authorizationId: string; expiresAt?: string }
   | { outcome: 'declined'; authorizationId: string; code: string; message: string };
-
-/** The gateway's view of an authorization, as a workflow reads it when a webhook is late. */
-export interface AuthorizationView {
-  id: string;
-  status: string;
-  amount: number;
-  captured: number;
-  refunded: number;
-  version: number;
-  declineCode?: string;
-}
 
 const SERVICE = 'Payment gateway';
 
@@ -85,16 +79,7 @@ export function createPaymentActivities(deps: { db: Db; gateway: PaymentGateway 
 
     /** Reads the authorization from the gateway: how a payment settles when its webhook is late or lost. */
     async getAuthorization(input: { authorizationId: string }): Promise<AuthorizationView> {
-      const auth = await call((signal) => deps.gateway.get(input.authorizationId, signal));
-      return {
-        id: auth.id,
-        status: auth.status,
-        amount: auth.amount,
-        captured: auth.captured,
-        refunded: auth.refunded,
-        version: auth.version ?? 0,
-        ...(auth.decline_code && { declineCode: auth.decline_code }),
-      };
+      return authorizationView(await call((signal) => deps.gateway.get(input.authorizationId, signal)));
     },
 
     async voidPayment(input: { paymentId: string; authorizationId: string }): Promise<void> {

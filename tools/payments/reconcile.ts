@@ -2,7 +2,11 @@
 // settled (the gateway's view is handed to the payment as an event), what does not match is reported.
 import type { Client } from '@temporalio/client';
 import { forwardGatewayEvent } from '../../clients/gateway-events';
-import type { GatewayAuthorization, PaymentGateway } from '../../clients/payment-gateway';
+import {
+  authorizationView,
+  type GatewayAuthorization,
+  type PaymentGateway,
+} from '../../clients/payment-gateway';
 import type { Db } from '../../db';
 import type { PaymentStatus } from '../../workflows/payment/shared';
 
@@ -73,14 +77,6 @@ function asEvent(auth: GatewayAuthorization) {
   return {
     id: `reconcile:${auth.id}:${auth.version ?? 0}`,
     type: 'reconciliation',
-    authorization: {
-      id: auth.id,
-      status: auth.status,
-      amount: auth.amount,
-      captured: auth.captured,
-      refunded: auth.refunded,
-      version: auth.version ?? 0,
-      ...(auth.decline_code && { declineCode: auth.decline_code }),
-    },
+    authorization: authorizationView(auth),
   };
 }

@@ -2,10 +2,7 @@
 // (or a read when a webhook is late), the outcome of each refund by its idempotency key, and whether
 // the booking gave up on it. Orchestration only: events arrive as signals; nothing here does I/O.
 import { CancellationScope, condition, setHandler } from '@temporalio/workflow';
-import { type GatewayEvent, gatewayEventSignal, voidRequestedSignal } from './shared';
-
-/** What the gateway says of an authorization: its status, amounts and version (newer wins). */
-export type AuthorizationView = GatewayEvent['authorization'];
+import { type AuthorizationView, type GatewayEvent, gatewayEventSignal, voidRequestedSignal } from './shared';
 
 /** Statuses from which the customer's decision is known (the authorization is no longer pending). */
 const DECIDED = ['authorized', 'captured', 'partially_refunded', 'refunded', 'declined', 'expired', 'voided'];

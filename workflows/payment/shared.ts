@@ -62,6 +62,17 @@ export interface PaymentState {
   version: number;
 }
 
+/** The gateway's view of an authorization: what its events carry, and what a read of it answers. */
+export interface AuthorizationView {
+  id: string;
+  status: string;
+  amount: number;
+  captured: number;
+  refunded: number;
+  version: number;
+  declineCode?: string;
+}
+
 /**
  * An event the gateway sent by webhook (verified and stored by the API, then signalled here). The
  * authorization is the gateway's view after the change; its `version` orders views of it.
@@ -69,15 +80,7 @@ export interface PaymentState {
 export interface GatewayEvent {
   id: string;
   type: string;
-  authorization: {
-    id: string;
-    status: string;
-    amount: number;
-    captured: number;
-    refunded: number;
-    version: number;
-    declineCode?: string;
-  };
+  authorization: AuthorizationView;
   /** Refund events: which refund (by the idempotency key Troupe sent) and how it ended. */
   refund?: { amount: number; status: 'succeeded' | 'failed'; idempotencyKey: string };
 }
