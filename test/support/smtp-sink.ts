@@ -18,6 +18,8 @@ export interface ReceivedMail {
  */
 export class SmtpSink {
   readonly received: ReceivedMail[] = [];
+  /** Connections that broke (a client killed mid-send resets its socket): kept, as a server logs them. */
+  readonly connectionErrors: Error[] = [];
   private failures = 0;
   private replyDelayMs = 0;
   private readonly server: SMTPServer;
@@ -56,6 +58,8 @@ export class SmtpSink {
         });
       },
     });
+    // smtp-server re-emits every connection's socket error on the server; unheard, it would be thrown.
+    this.server.on('error', (err) => this.connectionErrors.push(err));
   }
 
   /** The next `count` messages are read and kept, then answered with 451. */
