@@ -20,10 +20,9 @@ describe('Troupe with API keys, in the browser', () => {
 
   beforeAll(async () => {
     const tokenUiPort = await freePort();
-    [troupe, browser] = await Promise.all([
-      startTroupeAsNpmStart({ API_KEYS: API_KEY }, [`http://localhost:${tokenUiPort}`]),
-      launchChromium(),
-    ]);
+    // One after the other, so that afterAll can close whichever started if the other fails.
+    browser = await launchChromium();
+    troupe = await startTroupeAsNpmStart({ API_KEYS: API_KEY }, [`http://localhost:${tokenUiPort}`]);
     tls = await startTlsProxy(troupe.api);
     tokenUi = await startUiServer({
       temporalAddress: troupe.temporalAddress,

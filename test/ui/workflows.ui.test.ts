@@ -19,7 +19,10 @@ describe('Troupe in the Temporal Web UI', () => {
   let db: Db;
 
   beforeAll(async () => {
-    [troupe, browser] = await Promise.all([startTroupeAsNpmStart(), launchChromium()]);
+    // One after the other, so that afterAll can close whichever started if the other fails (in
+    // Promise.all a rejection leaves the browser unassigned, and its process keeps jest from exiting).
+    browser = await launchChromium();
+    troupe = await startTroupeAsNpmStart();
     plainUi = await startUiServer({ temporalAddress: troupe.temporalAddress, port: await freePort() });
     // A UI whose origin is not in CODEC_CORS_ORIGINS (the dev server UI's), pointed at the same codec.
     foreignUi = await startUiServer({
