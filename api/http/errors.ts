@@ -61,6 +61,11 @@ export function problemHandler(options: { answerTimeoutMs: number }): ErrorReque
     } else if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
       req.log?.warn({ err }, 'A workflow did not answer in time');
       problem = answerTimeoutProblem(timeoutMs);
+    } else if (isBusy(err)) {
+      req.log?.warn({ err }, 'Out of MySQL connections');
+      problem = new Problem(503, 'Troupe is busy (no database connection free in time); try again shortly', {
+        headers: { 'Retry-After': '2' },
+      });
     } else if (isUnavailable(err)) {
       req.log?.error({ err }, 'Dependency unavailable');
       problem = new Problem(503, 'A service Troupe depends on is unavailable; try again shortly', {
@@ -77,6 +82,21 @@ export function problemHandler(options: { answerTimeoutMs: number }): ErrorReque
       .type(PROBLEM_JSON)
       .send(JSON.stringify(problem.body(req.originalUrl.split('?')[0] ?? '/', req.id as string | undefined)));
   };
+}
+
+// Every pooled connection busy past MYSQL_ACQUIRE_TIMEOUT_MS, or MySQL's own connection or lock-wait
+// limits: a burst, not a fault, and the request wrote nothing; the client can retry.
+const BUSY_CODES = [
+  'POOL_ACQUIRE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_TOO_MANY_USER_CONNECTIONS',
+  'ER_LOCK_WAIT_TIMEOUT',
+];
+function isBusy(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: unknown } | undefined;
+  if (!e) return false;
+  if (typeof e.code === 'string' && BUSY_CODES.includes(e.code)) return true;
+  return e.cause ? isBusy(e.cause) : false;
 }
 
 // Temporal or MySQL not reachable: the client can retry, so say 503 rather than 500.

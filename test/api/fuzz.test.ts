@@ -337,6 +337,11 @@ describe('fuzzing every route from the OpenAPI document', () => {
   });
   afterAll(async () => troupe?.stop());
 
+  // 503 "busy" (no MySQL connection free within MYSQL_ACQUIRE_TIMEOUT_MS) is the documented answer to
+  // overload, not to the input: a CI machine under load can meet it. Tolerated only when rare (below).
+  let busy = 0;
+  const busyShare = (sent: number) => busy / Math.max(1, sent);
+
   async function send(r: FuzzRequest): Promise<string | undefined> {
     // Header bytes as a raw client sends them: UTF-8 read as Latin-1 (fetch allows only bytes).
     const headers = Object.fromEntries(
@@ -358,6 +363,10 @@ describe('fuzzing every route from the OpenAPI document', () => {
     const { status } = response;
     const where = `${r.label} ${r.method} ${r.path.slice(0, 200)} body ${String(r.body).slice(0, 200)} → ${status} ${text.slice(0, 200)}`;
     // /readyz answers 503 while no worker polls (there is none here): that is its documented job.
+    if (status === 503 && response.headers.get('retry-after') && /"detail":"Troupe is busy/.test(text)) {
+      busy++;
+      return undefined;
+    }
     if (status >= 500 && !(status === 503 && r.path.startsWith('/readyz'))) return `5xx: ${where}`;
     if (r.mustReject && status < 300) return `accepted a request built to be refused: ${where}`;
     if (status < 300) return undefined;
@@ -399,6 +408,7 @@ describe('fuzzing every route from the OpenAPI document', () => {
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );
     expect(sent).toBeGreaterThanOrEqual(RUNS * BATCH);
+    expect(busyShare(sent)).toBeLessThan(0.01);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   }, 600_000);
 
