@@ -17,7 +17,7 @@ import { type AppliedFault, applyFault, FAULT_KINDS, type FaultKind, planFaults 
 import { reconcileOutbound, subscribeReceiver, untilDelivered } from './outbound';
 import { Stack } from './processes';
 import { Random } from './random';
-import { reconcile } from './reconcile';
+import { reconcile, untilSettled } from './reconcile';
 import { failedRows, latencyByFault, loadAverage, writeReport } from './report';
 import { planWorkload, runWorkload } from './workload';
 
@@ -204,6 +204,9 @@ async function main(): Promise<number> {
     clearInterval(progress);
 
     const checkDb = createDb<Database & GatewayDatabase>(stack.directMysqlUrl());
+    // Clients that gave up stopped watching their workflow: every workflow still gets its settle time.
+    const unsettled = await untilSettled(checkDb, records, workloadOptions.deadline());
+    log(`workflows settled (${unsettled} not settled by the deadline)`);
     log('waiting for outbound webhook deliveries to finish…');
     const pending = await untilDelivered(checkDb, SETTLE_MS);
     log(`reconciling… (${pending} outbound deliveries still pending)`);

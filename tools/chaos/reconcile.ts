@@ -135,6 +135,26 @@ async function mysqlRow(
     .executeTakeFirst();
 }
 
+/**
+ * Waits until every workflow with a MySQL row is in a settled state, or until `deadline` (ms since
+ * epoch); returns how many are not. A client that gave up (an answer it did not expect) stops
+ * polling its workflow: without this wait the reconciliation could run before that workflow had its
+ * settle time, and count it stuck.
+ */
+export async function untilSettled(
+  db: ReconcileInput['db'],
+  started: StartedWorkflow[],
+  deadline: number,
+): Promise<number> {
+  let open = started;
+  for (;;) {
+    const rows = await Promise.all(open.map(async (w) => ({ w, row: await mysqlRow(db, w) })));
+    open = rows.filter(({ w, row }) => row && !SETTLED[w.kind].includes(row.status)).map(({ w }) => w);
+    if (open.length === 0 || Date.now() > deadline) return open.length;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+}
+
 async function temporalStatus(temporal: Client, kind: Kind, id: string) {
   try {
     const description = await temporal.workflow.getHandle(workflowId(kind, id)).describe();
