@@ -1,6 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  // Node's, with the Temporal runtime shut down after each file's own teardown (test/setup).
+  testEnvironment: '<rootDir>/test/setup/temporal-environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // `npm run test:cluster` (jest.cluster.config.js) runs test/cluster against a self-hosted cluster,
