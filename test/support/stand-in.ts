@@ -37,6 +37,12 @@ export class StandIn {
     return this;
   }
 
+  /** Drops the scripted answers not yet given: the service answers normally again. */
+  clearQueue(): this {
+    this.queue.length = 0;
+    return this;
+  }
+
   requestsTo(path: string): Recorded[] {
     return this.requests.filter((r) => r.path === path);
   }

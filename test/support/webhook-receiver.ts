@@ -65,6 +65,11 @@ export class WebhookReceiver {
     this.failures.push(...Array.from({ length: count }, () => ({ status, body: 'overloaded' })));
   }
 
+  /** Drops the failures not yet answered. */
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   at(path: string): ReceivedWebhook[] {
     return this.received.filter((r) => r.path === path);
   }

@@ -117,6 +117,10 @@ export async function applyFault(
     } else if (fault.kind === 'errors') {
       await answerErrors(stack, fault.target as Proxied);
       await sleep(fault.forMs);
+      // The window ends: error answers nobody asked for yet are dropped, or a lone late retrier would
+      // meet them all after the faults are over (seed 163740: one lead ate six Tavily 503s, its
+      // backoff grew past the settle time, and it was counted stuck).
+      await endErrors(stack, fault.target as Proxied);
     } else {
       const proxy = await stack.toxiproxy.get(fault.target);
       const toxic = await proxy.addToxic<Record<string, number>>(toxicFor(fault.kind));
@@ -167,5 +171,19 @@ async function answerErrors(stack: Stack, target: Proxied): Promise<void> {
       });
       if (response.status !== 201) throw new Error(`gateway refused the fault: ${await response.text()}`);
     }
+  }
+}
+
+/** Ends an errors window: every scripted error not yet answered is dropped. */
+async function endErrors(stack: Stack, target: Proxied): Promise<void> {
+  if (target === 'groq') stack.groq.clearQueue();
+  else if (target === 'tavily') stack.tavily.clearQueue();
+  else if (target === 'receiver') stack.receiver.clearFailures();
+  else if (target === 'gateway') {
+    const response = await fetch(`${stack.gatewayUrl}/_sandbox/faults`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${stack.gatewayKey}` },
+    });
+    if (!response.ok) throw new Error(`gateway kept its faults: ${response.status}`);
   }
 }
