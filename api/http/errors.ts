@@ -84,6 +84,14 @@ export function problemHandler(options: { answerTimeoutMs: number }): ErrorReque
   };
 }
 
+/** Whether `err`, or an error in its `cause` chain, carries one of `codes`. */
+function hasCode(err: unknown, codes: readonly (string | number)[]): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if ((typeof e.code === 'string' || typeof e.code === 'number') && codes.includes(e.code)) return true;
+  }
+  return false;
+}
+
 // Every pooled connection busy past MYSQL_ACQUIRE_TIMEOUT_MS, or MySQL's own connection or lock-wait
 // limits: a burst, not a fault, and the request wrote nothing; the client can retry.
 const BUSY_CODES = [
@@ -92,26 +100,17 @@ const BUSY_CODES = [
   'ER_TOO_MANY_USER_CONNECTIONS',
   'ER_LOCK_WAIT_TIMEOUT',
 ];
-function isBusy(err: unknown): boolean {
-  const e = err as { code?: unknown; cause?: unknown } | undefined;
-  if (!e) return false;
-  if (typeof e.code === 'string' && BUSY_CODES.includes(e.code)) return true;
-  return e.cause ? isBusy(e.cause) : false;
-}
+const isBusy = (err: unknown) => hasCode(err, BUSY_CODES);
 
-// Temporal or MySQL not reachable: the client can retry, so say 503 rather than 500.
-function isUnavailable(err: unknown): boolean {
-  const e = err as { code?: unknown; name?: string; cause?: unknown } | undefined;
-  if (!e) return false;
-  const unavailableCodes = [
-    'ECONNREFUSED',
-    'ECONNRESET',
-    'ETIMEDOUT',
-    'EHOSTUNREACH',
-    'PROTOCOL_CONNECTION_LOST',
-  ];
-  if (typeof e.code === 'string' && unavailableCodes.includes(e.code)) return true;
-  // gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) from the Temporal client.
-  if (e.code === 14 || e.code === 4) return true;
-  return e.cause ? isUnavailable(e.cause) : false;
-}
+// Temporal or MySQL not reachable: the client can retry, so say 503 rather than 500. gRPC UNAVAILABLE
+// (14) and DEADLINE_EXCEEDED (4) come from the Temporal client.
+const UNAVAILABLE_CODES = [
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  14,
+  4,
+];
+const isUnavailable = (err: unknown) => hasCode(err, UNAVAILABLE_CODES);
